@@ -1,0 +1,57 @@
+/** One problem with one configuration key: what a user must change, on one line. */
+export class ConfigError extends Error {
+  readonly key: string;
+  readonly value: unknown;
+  readonly accepted: string;
+
+  constructor(key: string, value: unknown, accepted: string) {
+    super(`${key}: ${showValue(value)} ${accepted}`);
+    this.name = "ConfigError";
+    this.key = key;
+    this.value = value;
+    this.accepted = accepted;
+  }
+}
+
+/** Every problem found in one configuration, reported together so a user fixes them in one pass. */
+export class ConfigErrors extends Error {
+  readonly errors: readonly ConfigError[];
+
+  constructor(errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join("\n"));
+    this.name = "ConfigErrors";
+    this.errors = errors;
+  }
+}
+
+/** Quotes a user's value for an error line; long or multi-line values are shortened. */
+export function showValue(value: unknown): string {
+  let text: string;
+  if (value === undefined) text = "(missing)";
+  else if (typeof value === "string") text = JSON.stringify(value);
+  else {
+    try {
+      text = JSON.stringify(value) ?? String(value);
+    } catch {
+      text = String(value);
+    }
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** Collects ConfigErrors while a configuration is read; `throwIfAny` ends the read. */
+export class ErrorList {
+  readonly errors: ConfigError[] = [];
+
+  add(key: string, value: unknown, accepted: string): void {
+    this.errors.push(new ConfigError(key, value, accepted));
+  }
+
+  get empty(): boolean {
+    return this.errors.length === 0;
+  }
+
+  throwIfAny(): void {
+    if (this.errors.length > 0) throw new ConfigErrors(this.errors);
+  }
+}

@@ -1,0 +1,113 @@
+/**
+ * Image references as the distribution library reads them:
+ * `[domain[:port]/]path[:tag][@sha256:digest]`. Upstream bake splits on `:` and `@`,
+ * which breaks as soon as a base sits behind a registry with a port; this does not.
+ */
+export interface ImageRef {
+  /** Registry host with optional port, as written; undefined when the reference names none (Docker Hub). */
+  readonly domain?: string;
+  /** Repository path within the registry: `debian`, `mirror/debian`. */
+  readonly path: string;
+  readonly tag?: string;
+  /** `sha256:` followed by 64 hex digits. */
+  readonly digest?: string;
+}
+
+export const DOCKER_HUB = "docker.io";
+
+const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN_NAME = `${DOMAIN_COMPONENT}(?:\\.${DOMAIN_COMPONENT})*`;
+const IPV6 = "\\[[a-fA-F0-9:]+\\]";
+const DOMAIN = new RegExp(`^(?:${DOMAIN_NAME}|${IPV6})(?::[0-9]+)?$`);
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const TAG = /^[\w][\w.-]{0,127}$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const MAX_NAME = 255;
+
+export class ReferenceError extends Error {
+  constructor(
+    readonly input: string,
+    reason: string,
+  ) {
+    super(reason);
+    this.name = "ReferenceError";
+  }
+}
+
+/** True when the first path component names a registry rather than a repository. */
+function looksLikeDomain(component: string): boolean {
+  return component.includes(".") || component.includes(":") || component === "localhost" || component !== component.toLowerCase();
+}
+
+/** Parses a reference; throws ReferenceError saying which part is malformed. */
+export function parseImageRef(input: string): ImageRef {
+  if (input.length === 0) throw new ReferenceError(input, "is empty");
+  if (/\s/.test(input)) throw new ReferenceError(input, "contains white space");
+
+  let rest = input;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!DIGEST.test(digest)) throw new ReferenceError(input, `has a malformed digest "${digest}" (expected sha256: and 64 lower-case hex digits)`);
+  }
+
+  let tag: string | undefined;
+  const lastSlash = rest.lastIndexOf("/");
+  const colon = rest.indexOf(":", lastSlash + 1);
+  if (colon >= 0) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!TAG.test(tag)) throw new ReferenceError(input, `has a malformed tag "${tag}"`);
+  }
+
+  const parts = rest.split("/");
+  let domain: string | undefined;
+  if (parts.length > 1 && looksLikeDomain(parts[0])) {
+    domain = parts.shift();
+    if (!DOMAIN.test(domain!)) throw new ReferenceError(input, `has a malformed registry host "${domain}"`);
+  }
+  for (const p of parts) {
+    if (!PATH_COMPONENT.test(p)) {
+      throw new ReferenceError(input, `has a malformed repository path component "${p}" (lower-case letters, digits and . _ - separators)`);
+    }
+  }
+  const path = parts.join("/");
+  if ((domain ? domain.length + 1 : 0) + path.length > MAX_NAME) throw new ReferenceError(input, `has a name longer than ${MAX_NAME} characters`);
+  return { domain, path, tag, digest };
+}
+
+/** The repository name as written: `registry.internal:5000/mirror/debian`, `debian`. */
+export function repositoryName(ref: ImageRef): string {
+  return ref.domain ? `${ref.domain}/${ref.path}` : ref.path;
+}
+
+/** The repository name with Docker Hub's implicit parts made explicit: `docker.io/library/debian`. */
+export function qualifiedRepository(ref: ImageRef): string {
+  const domain = ref.domain ?? DOCKER_HUB;
+  const path = domain === DOCKER_HUB && !ref.path.includes("/") ? `library/${ref.path}` : ref.path;
+  return `${domain}/${path}`;
+}
+
+/** Formats a reference back to text, as written (no Docker Hub expansion). */
+export function formatImageRef(ref: ImageRef): string {
+  return repositoryName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : "") + (ref.digest !== undefined ? `@${ref.digest}` : "");
+}
+
+/** Parses a registry setting (`host[:port][/path]`): a reference's name part with a mandatory host. */
+export function isRegistry(value: string): boolean {
+  if (value !== value.toLowerCase()) return false;
+  const parts = value.split("/");
+  const domain = parts.shift()!;
+  if (!DOMAIN.test(domain)) return false;
+  return parts.every((p) => PATH_COMPONENT.test(p));
+}
+
+export function isDigest(value: string): boolean {
+  return DIGEST.test(value);
+}
+
+export function isTag(value: string): boolean {
+  return TAG.test(value);
+}
