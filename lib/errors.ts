@@ -31,9 +31,9 @@ export function showValue(value: unknown): string {
   else if (typeof value === "string") text = JSON.stringify(value);
   else {
     try {
-      text = JSON.stringify(value) ?? String(value);
+      text = JSON.stringify(value) ?? typeof value;
     } catch {
-      text = String(value);
+      text = `(${typeof value})`;
     }
   }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;

@@ -76,6 +76,7 @@ const EPOCH = /^[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}$/;
 const TARGET_PATTERN = /^[a-z0-9*?][a-z0-9*?._-]*$/;
 const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}$/;
 /** Paths reach docker as single arguments; no control characters, no option look-alikes. */
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const PATH = /^[^\0-\x1f\x7f-][^\0-\x1f\x7f]*$/;
 
 export const KEYS = [
@@ -254,6 +255,7 @@ function parseBuildArgs(r: Reader): Record<string, string> {
       r.errors.add(key, name, `is set by the matrix itself; remove it (the matrix sets ${MATRIX_ARGS.join(", ")})`);
     } else if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") {
       r.errors.add(key, value, `is not a string value for build arg ${name}`);
+    // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
     } else if (/[\0-\x1f\x7f]/.test(String(value))) {
       r.errors.add(key, value, `holds control characters; expected a one-line value for build arg ${name}`);
     } else {

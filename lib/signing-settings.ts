@@ -41,6 +41,7 @@ const KMS_URI = /^(awskms|gcpkms|azurekms|hashivault|k8s):\/\/[A-Za-z0-9._/:@+=-
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/%-]*)?$/;
 const IDENTITY = /^[A-Za-z0-9@._:/~+%=-]+$/;
 /** A regular expression travels in an environment variable, never through a shell; only reject line breaks. */
+// eslint-disable-next-line no-control-regex -- rejecting control characters is the point
 const ONE_LINE = /^[^\0-\x1f\x7f]+$/;
 
 const KEY = "postgres-images:signing";

@@ -1,0 +1,34 @@
+import { strict as assert } from "node:assert";
+import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { bakeFile } from "../../lib/bake";
+import { loadSettings, mergeConfig } from "../../lib/config";
+import { matrix } from "../../lib/matrix";
+import { parseStamp } from "../../lib/stamp";
+import { runTargets } from "../cli";
+import { GOLDEN_DIR, ROOT, defaults, goldenStack } from "../helpers";
+
+const TIMESTAMP = "2026-11-02T08:30:00Z";
+const expected: unknown = JSON.parse(readFileSync(join(GOLDEN_DIR, "expected.json"), "utf8"));
+
+describe("golden: upstream's default bake matrix", () => {
+  it("the library renders expected.json for Pulumi.golden.yaml", () => {
+    const settings = loadSettings(mergeConfig(defaults(), goldenStack()));
+    assert.deepStrictEqual(bakeFile(matrix(settings), settings, parseStamp(TIMESTAMP)), expected);
+  });
+
+  it("`targets --json` prints expected.json, cell order included", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgi-golden-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    copyFileSync(join(GOLDEN_DIR, "Pulumi.golden.yaml"), join(dir, "Pulumi.golden.yaml"));
+    const r = runTargets(["--dir", dir, "--stack", "golden", "--json", "--timestamp", TIMESTAMP]);
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, 0);
+    const printed = JSON.parse(r.stdout) as { group: { default: { targets: string[] } } };
+    assert.deepStrictEqual(printed, expected);
+    // deepStrictEqual ignores key order but not array order: say so for the group explicitly.
+    assert.deepEqual(printed.group.default.targets, (expected as typeof printed).group.default.targets);
+  });
+});

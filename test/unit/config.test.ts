@@ -1,0 +1,35 @@
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import { ConfigFileError, projectDefaults, stackValues } from "../../lib/config";
+import { defaults } from "../helpers";
+
+describe("Pulumi.yaml defaults", () => {
+  it("declare every settings key with a default", () => {
+    const d = defaults();
+    for (const k of ["registry", "environment", "revision", "postgresVersions", "previewVersions", "imageTypes", "bases", "platforms", "extensions", "barmanVersion", "targets", "context", "dockerfile", "buildArgs", "builder", "cacheRepository", "rebuildEpoch", "signing", "promoteFrom"]) {
+      assert.ok(k in d, k);
+    }
+  });
+  it("read default, value and plain forms, own namespace only", () => {
+    const d = projectDefaults(
+      ["config:", "  a: {type: string, default: x}", "  postgres-images:b: {value: [1]}", "  c: 3", "  aws:region: us-east-1", "  d: {type: string, description: no default}"].join("\n"),
+    );
+    assert.deepEqual(d, { a: "x", b: [1], c: 3 });
+  });
+  it("name the file when it is not YAML", () => {
+    assert.throws(() => projectDefaults("config: [", "P.yaml"), (e: unknown) => e instanceof ConfigFileError && /^P\.yaml: is not valid YAML/.test(e.message));
+  });
+});
+
+describe("stack files", () => {
+  it("keep the project's namespace only, and secure values as objects", () => {
+    const v = stackValues(["config:", "  postgres-images:registry: r:1", "  aws:region: x", "  postgres-images:cosignPassword:", "    secure: v1:abc"].join("\n"), "Pulumi.s.yaml");
+    assert.deepEqual(v, { registry: "r:1", cosignPassword: { secure: "v1:abc" } });
+  });
+  it("may be empty", () => {
+    assert.deepEqual(stackValues("", "Pulumi.s.yaml"), {});
+  });
+  it("must be a mapping", () => {
+    assert.throws(() => stackValues("- a", "Pulumi.s.yaml"), /Pulumi\.s\.yaml: is not a YAML mapping/);
+  });
+});

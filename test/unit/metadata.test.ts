@@ -1,0 +1,78 @@
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import { allCells, type Cell } from "../../lib/matrix";
+import { cellArgs, cellLabels, cellTags, timestampedTag, withoutEmpty } from "../../lib/metadata";
+import { parseStamp } from "../../lib/stamp";
+import { settingsWith, DIGEST_A } from "../helpers";
+
+const STAMP = parseStamp("2026-11-02T08:30:00Z");
+const settings = settingsWith({ registry: "registry.internal:5000/pg" });
+const cells = allCells(settings);
+function cell(name: string): Cell {
+  const c = cells.find((x) => x.name === name);
+  assert.ok(c, name);
+  return c;
+}
+
+describe("tags", () => {
+  it("gives three tags, the timestamped one in YYYYMMDDhhmm", () => {
+    assert.deepEqual(cellTags(cell("postgresql-17-minimal-trixie"), STAMP), [
+      "registry.internal:5000/pg/postgresql-testing:17-minimal-trixie",
+      "registry.internal:5000/pg/postgresql-testing:17.11-minimal-trixie",
+      "registry.internal:5000/pg/postgresql-testing:17.11-202611020830-minimal-trixie",
+    ]);
+  });
+  it("drops the duplicate a preview's lead and clean forms make", () => {
+    assert.deepEqual(
+      cellTags(cell("postgresql-19beta3-standard-bookworm"), STAMP).map((t) => t.split(":").pop()),
+      ["19beta3-standard-bookworm", "19beta3-202611020830-standard-bookworm"],
+    );
+  });
+  it("adds version and major tags only to stable system images on bullseye", () => {
+    assert.deepEqual(
+      cellTags(cell("postgresql-16-system-bullseye"), STAMP).slice(3).map((t) => t.split(":").pop()),
+      ["16.15", "16"],
+    );
+    assert.equal(cellTags(cell("postgresql-16-standard-bullseye"), STAMP).length, 3);
+    assert.equal(cellTags(cell("postgresql-16-system-trixie"), STAMP).length, 3);
+    assert.equal(cellTags(cell("postgresql-19beta3-system-bullseye"), STAMP).length, 2);
+  });
+  it("names the timestamped tag separately", () => {
+    assert.equal(timestampedTag(cell("postgresql-17-minimal-trixie"), STAMP), cellTags(cell("postgresql-17-minimal-trixie"), STAMP)[2]);
+  });
+});
+
+describe("build args", () => {
+  it("installs extensions and JIT by major; none of them for previews", () => {
+    const a17 = cellArgs(cell("postgresql-17-standard-trixie"), ["pgvector", "pgaudit"], "3.19.1");
+    assert.equal(a17.EXTENSIONS, "postgresql-17-pgvector postgresql-17-pgaudit");
+    assert.equal(a17.STANDARD_ADDITIONAL_POSTGRES_PACKAGES, "");
+    assert.equal(a17.PG_MAJOR, "17");
+    const a18 = cellArgs(cell("postgresql-18-standard-trixie"), ["pgvector"], "3.19.1");
+    assert.equal(a18.STANDARD_ADDITIONAL_POSTGRES_PACKAGES, "postgresql-18-jit");
+    const a19 = cellArgs(cell("postgresql-19beta3-minimal-trixie"), ["pgvector"], "3.19.1");
+    assert.equal(a19.EXTENSIONS, "");
+    assert.equal(a19.PG_VERSION, "19~beta3");
+    assert.equal(a19.PG_MAJOR, "19");
+    assert.equal(a19.STANDARD_ADDITIONAL_POSTGRES_PACKAGES, "postgresql-19-jit");
+  });
+  it("passes the base as configured", () => {
+    const s = settingsWith({ bases: [`mirror.example:5000/debian:trixie-slim@${DIGEST_A}`] });
+    const [c] = allCells(s);
+    assert.equal(cellArgs(c, [], "3.19.1").BASE, `mirror.example:5000/debian:trixie-slim@${DIGEST_A}`);
+  });
+});
+
+describe("labels", () => {
+  it("has the 13 OCI keys, base name qualified and digest apart", () => {
+    const l = cellLabels(cell("postgresql-18-system-bookworm"), STAMP, "");
+    assert.equal(Object.keys(l).length, 13);
+    assert.equal(l["org.opencontainers.image.base.name"], "docker.io/library/debian:bookworm-slim");
+    assert.match(l["org.opencontainers.image.base.digest"], /^sha256:[0-9a-f]{64}$/);
+    assert.equal(l["org.opencontainers.image.created"], "2026-11-02T08:30:00Z");
+    assert.equal(l["org.opencontainers.image.title"], "CloudNativePG PostgreSQL 18.6 system");
+    assert.equal(l["org.opencontainers.image.description"], "A system PostgreSQL 18.6 container image");
+    assert.equal(l["org.opencontainers.image.revision"], "");
+    assert.deepEqual(Object.keys(withoutEmpty(l)).length, 12);
+  });
+});
