@@ -1,0 +1,63 @@
+/**
+ * `npm run bench`: `targets --json` against `docker buildx bake --print` of the same matrix,
+ * and program evaluation under Pulumi mocks. Prints numbers and the issue's goals; a benchmark,
+ * not a test: it never fails on a slow machine, only when a command fails.
+ */
+import { spawnSync } from "node:child_process";
+import { openSync, closeSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_MATRIX, largeMatrix, projectDir, type BenchMatrix } from "./matrices";
+import { fmt, timeCommand, type Timing } from "./timing";
+import { benchProgram } from "./program";
+
+const ROOT = join(__dirname, "..");
+const TARGETS_JS = join(ROOT, "dist", "cli", "targets.js");
+const RUNS = Number(process.env.BENCH_RUNS ?? 7);
+
+function bakeAvailable(): boolean {
+  const r = spawnSync("docker", ["buildx", "version"], { encoding: "utf8" });
+  return r.status === 0;
+}
+
+function benchTargets(m: BenchMatrix, withBake: boolean): { ours: Timing; bake?: Timing } {
+  const dir = projectDir(ROOT, m);
+  const args = [TARGETS_JS, "--dir", dir, "--stack", "bench", "--json", "--timestamp", "2026-11-02T08:30:00Z"];
+  const ours = timeCommand(process.execPath, args, RUNS);
+  if (!withBake) return { ours };
+  // The same matrix as a bake file: ours, so both tools read identical targets.
+  const file = join(dir, "bake.json");
+  const fd = openSync(file, "w");
+  const r = spawnSync(process.execPath, args, { stdio: ["ignore", fd, "inherit"] });
+  closeSync(fd);
+  if (r.status !== 0) throw new Error("targets failed");
+  const bake = timeCommand("docker", ["buildx", "bake", "-f", file, "--print"], RUNS);
+  return { ours, bake };
+}
+
+async function main(): Promise<void> {
+  const withBake = bakeAvailable();
+  const lines: string[] = [];
+  const say = (s: string) => {
+    lines.push(s);
+    process.stdout.write(`${s}\n`);
+  };
+  say(`node ${process.version}, ${RUNS} runs each${withBake ? "" : "; docker buildx not found: bake not measured"}`);
+  for (const [m, goal, factor] of [
+    [DEFAULT_MATRIX, "at most 2.5x bake's time", 2.5],
+    [largeMatrix(), "at least 4x faster than bake", 0.25],
+  ] as const) {
+    const { ours, bake } = benchTargets(m, withBake);
+    say(`targets --json, ${m.cells} cells: ${fmt(ours)}`);
+    if (bake) {
+      const ratio = ours.median / bake.median;
+      say(`bake --print,   ${m.cells} cells: ${fmt(bake)}; ours/bake = ${ratio.toFixed(2)} (goal: ${goal}: ${ratio <= factor ? "met" : "NOT met"})`);
+    }
+  }
+  for (const line of await benchProgram()) say(line);
+  writeFileSync(join(ROOT, "bench", "last-run.txt"), `${lines.join("\n")}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
