@@ -1,0 +1,39 @@
+import * as pulumi from "@pulumi/pulumi";
+import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalog";
+import type { BuildSources } from "../lib/definition";
+import { matrix } from "../lib/matrix";
+import type { Settings } from "../lib/settings";
+import { PostgresImage } from "./postgres-image";
+
+export interface ProgramSecrets {
+  /** `postgres-images:cosignPassword`, for signing mode key. */
+  readonly cosignPassword?: pulumi.Output<string>;
+}
+
+export interface ImageOutput {
+  readonly digest: string;
+  readonly ref: string;
+  readonly tags: string[];
+  readonly platforms: string[];
+}
+
+export interface ProgramOutputs {
+  /** Cell name → what was pushed. */
+  readonly images: pulumi.Output<Record<string, ImageOutput>>;
+  /** The cells this stack builds, in bake order. */
+  readonly targets: string[];
+  readonly catalogs: pulumi.Output<ClusterImageCatalog[]>;
+  /** The components, for callers that wire more resources to them. */
+  readonly components: readonly PostgresImage[];
+}
+
+/** The whole program for validated settings: one PostgresImage per selected cell, and the stack's outputs. */
+export function postgresImages(settings: Settings, sources: BuildSources, secrets: ProgramSecrets = {}): ProgramOutputs {
+  const cells = matrix(settings);
+  const components = cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword }));
+  const images = pulumi.output(
+    Object.fromEntries(components.map((c, i) => [cells[i].name, { digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }])),
+  ) as pulumi.Output<Record<string, ImageOutput>>;
+  const catalogs = pulumi.all(components.map((c) => c.digest)).apply((digests) => imageCatalogs(cells.map((cell, i) => ({ cell, digest: digests[i] }))));
+  return { images, targets: cells.map((c) => c.name), catalogs, components };
+}
