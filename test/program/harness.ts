@@ -1,0 +1,326 @@
+/**
+ * Runs the Pulumi program under `pulumi.runtime.setMocks` with a mock engine that keeps state
+ * between evaluations the way the real engine does, so tests can ask "what would the next
+ * `pulumi up` build, sign, or leave alone?":
+ *
+ * - state is keyed by resource type and name (unique in this program) and holds each resource's
+ *   last inputs and outputs;
+ * - a resource whose inputs equal its recorded inputs is a no-op: the recorded outputs come back,
+ *   nothing runs, no image is built;
+ * - otherwise it is created (or updated): a stamp command prints the harness's fake clock, an
+ *   Image gets digest = sha256 of its inputs (so any content change is a new digest), every
+ *   command is recorded as executed with its environment, and `fail` can make it fail;
+ * - a failed run keeps the old state plus whatever succeeded (a failed create is not recorded),
+ *   a successful run drops resources it no longer registers.
+ *
+ * Also the benchmark hook: `evaluate(stackConfig, options)` returns the registered resources and timings.
+ */
+import { createHash } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+import { canonicalJson } from "../../lib/definition";
+import { NAMESPACE } from "../../lib/settings";
+import { readProgramInputs } from "../../resources/config";
+import { postgresImages } from "../../resources/program";
+
+export const ROOT = join(__dirname, "..", "..");
+export const IMAGE_TYPE = "docker-build:index:Image";
+export const COMMAND_TYPE = "command:local:Command";
+/** The instant the golden fixture is stamped with. */
+export const GOLDEN_TIME = "2026-11-02T08:30:00Z";
+
+/** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export type Props = Record<string, unknown>;
+
+interface StoredResource {
+  readonly inputs: Props;
+  readonly outputs: Props;
+}
+
+/** What the engine remembers between runs. */
+export interface EngineState {
+  readonly resources: ReadonlyMap<string, StoredResource>;
+}
+
+export type Action = "create" | "update" | "same" | "component" | "failed";
+
+export interface ResourceRecord {
+  readonly type: string;
+  readonly name: string;
+  readonly key: string;
+  readonly inputs: Props;
+  readonly outputs: Props;
+  readonly action: Action;
+  /** Key (`type::name`) of the parent resource ("" for none). */
+  readonly parent: string;
+  /** Keys of the resources this one depends on (explicit dependsOn and input dependencies). */
+  readonly dependencies: readonly string[];
+  readonly retainOnDelete: boolean;
+  /** Dotted paths of inputs that reached the engine marked secret, e.g. `environment.COSIGN_PASSWORD`. */
+  readonly secretPaths: readonly string[];
+}
+
+export interface ExecutedCommand {
+  readonly name: string;
+  readonly create: string;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly failed: boolean;
+}
+
+export interface ProgramOutputValues {
+  readonly images: Record<string, { digest: string; ref: string; tags: string[]; platforms: string[] }>;
+  readonly targets: string[];
+  readonly catalogs: unknown[];
+}
+
+export interface EvaluateOptions {
+  /** The wall clock the stamp commands read (RFC 3339); default the golden fixture's time. */
+  readonly clock?: string;
+  /** State left by a previous evaluation; default none (a new stack). */
+  readonly state?: EngineState;
+  /** Resources whose create or update fails in this evaluation. */
+  readonly fail?: (type: string, name: string) => boolean;
+  /** Secret config values by key without namespace, e.g. {cosignPassword: "…"}. */
+  readonly secrets?: Readonly<Record<string, string>>;
+  /** The directory build paths are relative to; default a fixed scratch project with a one-line Dockerfile. */
+  readonly cwd?: string;
+  readonly stack?: string;
+}
+
+export interface Timings {
+  /** Reading config, validation, hashing the build context. */
+  readonly inputsMs: number;
+  /** The program function itself, until it returns (resources constructed, not yet registered). */
+  readonly programMs: number;
+  /** From return until every registration and output settled. */
+  readonly settleMs: number;
+  readonly totalMs: number;
+}
+
+export interface Evaluation {
+  readonly ok: boolean;
+  /** The first error: a RunError from configuration, or a failed resource. */
+  readonly error?: Error;
+  readonly errors: readonly Error[];
+  /** In registration order. */
+  readonly resources: readonly ResourceRecord[];
+  readonly executed: readonly ExecutedCommand[];
+  /** Names of Images created or updated (i.e. built and pushed) in this evaluation. */
+  readonly builds: readonly string[];
+  /** Keys of resources dropped from state by this (successful) evaluation. */
+  readonly deleted: readonly string[];
+  readonly outputs?: ProgramOutputValues;
+  readonly state: EngineState;
+  readonly timings: Timings;
+}
+
+let scratch: string | undefined;
+/** A build context that never changes, so tests do not depend on the project's Dockerfile being edited meanwhile. */
+export function scratchProject(): string {
+  if (scratch === undefined) {
+    scratch = mkdtempSync(join(tmpdir(), "postgres-images-program-"));
+    writeFileSync(join(scratch, "Dockerfile"), "FROM scratch\n");
+  }
+  return scratch;
+}
+
+/** Unwraps Pulumi's secret markers, collecting the dotted paths where they were. */
+function unwrapSecrets(value: unknown, path: string, found: string[]): unknown {
+  if (Array.isArray(value)) return value.map((v, i) => unwrapSecrets(v, `${path}[${i}]`, found));
+  if (value !== null && typeof value === "object") {
+    const obj = value as Props;
+    if (obj[SIG_KEY] === SECRET_SIG) {
+      found.push(path);
+      return unwrapSecrets(obj.value, path, found);
+    }
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v, path === "" ? k : `${path}.${k}`, found)]));
+  }
+  return value;
+}
+
+/** `urn:pulumi:STACK::PROJECT::parent$type::name` → `type::name`, the harness's key. */
+function keyOfUrn(urn: string): string {
+  const parts = urn.split("::");
+  const name = parts.slice(3).join("::");
+  return `${parts[2].split("$").pop() ?? ""}::${name}`;
+}
+
+function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+/** Pulumi hands config to programs as strings, structured values as JSON. */
+function configStrings(values: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(values)) out[`${NAMESPACE}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);
+  return out;
+}
+
+interface RequestInfo {
+  parent: string;
+  dependencies: string[];
+  retainOnDelete: boolean;
+  secretPaths: string[];
+}
+
+/** The subset of the RegisterResourceRequest protobuf the harness reads. */
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getDependenciesList(): string[];
+  getRetainondelete(): boolean;
+  getObject(): { toJavaScript(): unknown } | undefined;
+}
+
+interface MonitorWithRegister {
+  registerResource(req: RegisterRequest, callback: (err: unknown, res: unknown) => void): Promise<void>;
+}
+
+/** The SDK's own "all resource RPCs finished" barrier (internal, but what `pulumi` itself waits on before exiting). */
+function waitForRPCs(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (runtime.waitForRPCs === undefined) throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs; the harness cannot tell when a run is over");
+  return runtime.waitForRPCs();
+}
+
+function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
+  return (o as unknown as { promise(): Promise<T> }).promise();
+}
+
+/**
+ * Evaluates the program once for a stack's config (keys without namespace, values as in a stack
+ * file), against `options.state`. Evaluations share Pulumi's global runtime: run them one at a time.
+ */
+export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const clock = options.clock ?? GOLDEN_TIME;
+  const previous = options.state?.resources ?? new Map<string, StoredResource>();
+  const records = new Map<string, ResourceRecord>();
+  const requests = new Map<string, RequestInfo>();
+  const executed: ExecutedCommand[] = [];
+  const builds: string[] = [];
+  const errors: Error[] = [];
+
+  const mocks: pulumi.runtime.Mocks = {
+    call: (args) => {
+      throw new Error(`unexpected invoke ${args.token}`);
+    },
+    newResource: (args) => {
+      const key = `${args.type}::${args.name}`;
+      const inputs = args.inputs as Props;
+      const info = requests.get(key) ?? { parent: "", dependencies: [], retainOnDelete: false, secretPaths: [] };
+      const record = (action: Action, outputs: Props): void => {
+        records.set(key, { type: args.type, name: args.name, key, inputs, outputs, action, ...info });
+      };
+      if (args.custom === false) {
+        record("component", {});
+        return { id: undefined, state: {} };
+      }
+      const old = previous.get(key);
+      if (old !== undefined && canonicalJson(old.inputs) === canonicalJson(inputs)) {
+        record("same", old.outputs);
+        return { id: `${args.name}-id`, state: old.outputs };
+      }
+      const action: Action = old === undefined ? "create" : "update";
+      const failed = options.fail?.(args.type, args.name) ?? false;
+      let outputs: Props;
+      if (args.type === COMMAND_TYPE) {
+        const env = (inputs.environment ?? {}) as Record<string, string>;
+        executed.push({ name: args.name, create: String(inputs.create), environment: env, failed });
+        outputs = { ...inputs, stdout: args.name.endsWith("-built-at") ? `${clock}\n` : "", stderr: "" };
+      } else if (args.type === IMAGE_TYPE) {
+        if (!failed) builds.push(args.name);
+        const digest = `sha256:${sha256(canonicalJson(inputs))}`;
+        const tags = (inputs.tags ?? []) as string[];
+        outputs = { ...inputs, digest, ref: tags.length > 0 ? `${tags[0]}@${digest}` : "", contextHash: "" };
+      } else {
+        throw new Error(`unexpected resource type ${args.type}`);
+      }
+      if (failed) {
+        record("failed", {});
+        throw new Error(`${args.name}: the command exited with status 1`);
+      }
+      record(action, outputs);
+      return { id: `${args.name}-id`, state: outputs };
+    },
+  };
+
+  await pulumi.runtime.setMocks(mocks, "postgres-images", options.stack ?? "test", false);
+  // The mock monitor hides resource options from `newResource`; read them from the request, as the engine does.
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    const secretPaths: string[] = [];
+    unwrapSecrets(req.getObject()?.toJavaScript(), "", secretPaths);
+    requests.set(`${req.getType()}::${req.getName()}`, {
+      parent: req.getParent() === "" ? "" : keyOfUrn(req.getParent()),
+      dependencies: req.getDependenciesList().map(keyOfUrn),
+      retainOnDelete: req.getRetainondelete(),
+      secretPaths,
+    });
+    return register(req, callback);
+  };
+  pulumi.runtime.setAllConfig(
+    configStrings({ ...stackConfig, ...(options.secrets ?? {}) }),
+    Object.keys(options.secrets ?? {}).map((k) => `${NAMESPACE}:${k}`),
+  );
+
+  // A failed registration surfaces as an unhandled rejection, as in a real run; collect it instead.
+  // Dependents of a failed resource fail with it; keep each distinct message once.
+  const onRejection = (reason: unknown): void => {
+    const error = reason instanceof Error ? reason : new Error(String(reason));
+    if (!errors.some((e) => e.message === error.message)) errors.push(error);
+  };
+  process.on("unhandledRejection", onRejection);
+
+  const t0 = performance.now();
+  let t1 = t0;
+  let t2 = t0;
+  let outputs: ProgramOutputValues | undefined;
+  try {
+    const inputs = readProgramInputs(ROOT, options.cwd ?? scratchProject());
+    t1 = performance.now();
+    const program = postgresImages(inputs.settings, inputs.sources, inputs.secrets);
+    t2 = performance.now();
+    const [images, catalogs] = await Promise.all([outputValue(program.images), outputValue(program.catalogs)]);
+    outputs = { images, targets: program.targets, catalogs };
+  } catch (e) {
+    errors.push(e instanceof Error ? e : new Error(String(e)));
+  }
+  await waitForRPCs().catch((e: unknown) => errors.push(e instanceof Error ? e : new Error(String(e))));
+  // Let rejections raised by the last settled promises reach the listener.
+  await new Promise((resolve) => setImmediate(resolve));
+  process.off("unhandledRejection", onRejection);
+  const t3 = performance.now();
+  if (t1 === t0) t1 = t2 = t3;
+
+  const ok = errors.length === 0;
+  const next = new Map<string, StoredResource>(ok ? [] : previous);
+  for (const r of records.values()) {
+    if (r.action !== "component" && r.action !== "failed") next.set(r.key, { inputs: r.inputs, outputs: r.outputs });
+  }
+  const deleted = ok ? [...previous.keys()].filter((k) => !next.has(k)) : [];
+  return {
+    ok,
+    error: errors[0],
+    errors,
+    resources: [...records.values()],
+    executed,
+    builds,
+    deleted,
+    outputs: ok ? outputs : undefined,
+    state: { resources: next },
+    timings: { inputsMs: t1 - t0, programMs: t2 - t1, settleMs: t3 - t2, totalMs: t3 - t0 },
+  };
+}
+
+/** The evaluation's resources of one type, by name. */
+export function byName(e: Evaluation, type: string): Map<string, ResourceRecord> {
+  return new Map(e.resources.filter((r) => r.type === type).map((r) => [r.name, r]));
+}
