@@ -44,12 +44,13 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const ref = imageRef(cell.repository, digest);
   const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: pulumi.secret(args.password) } : {};
 
+  // Only commands that sign get the password; `verify` needs none.
   const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]): command.local.Command =>
     new command.local.Command(
       name,
       {
         create: c.script,
-        environment: { ...c.environment, [ENV.imageRef]: ref, ...secretEnv, ...extra },
+        environment: { ...c.environment, [ENV.imageRef]: ref, ...extra },
         triggers: [digest],
         // cosign writes progress and errors to stderr; stdout carries nothing worth a log line.
         logging: "stderr",
@@ -58,12 +59,12 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
       { parent, dependsOn },
     );
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, []);
+  const sign = make(`${cell.name}-sign`, signCommand(signing), secretEnv, []);
   const v = verifyCommand(signing);
   const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, [sign]);
   const attestations = [
-    make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, [sign]),
-    ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p }, [sign])),
+    make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { ...secretEnv, [ENV.predicate]: args.provenance }, [sign]),
+    ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { ...secretEnv, [ENV.platform]: p }, [sign])),
   ];
   return { sign, verify, attestations };
 }

@@ -6,12 +6,10 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { stackValues } from "../../lib/config";
 import { parseCsvRecord } from "../../lib/csv";
 import { POSTGRES_IMAGE_TYPE } from "../../resources/postgres-image";
-import { byName, COMMAND_TYPE, evaluate, GOLDEN_TIME, IMAGE_TYPE, ROOT, type Evaluation } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
 
-const GOLDEN_DIR = join(ROOT, "..", "shared", "fixtures", "bake-default");
 
 interface BakeTarget {
   annotations: string[];
@@ -27,11 +25,6 @@ interface BakeTarget {
 interface BakeFile {
   group: { default: { targets: string[] } };
   target: Record<string, BakeTarget>;
-}
-
-export function goldenConfig(): Record<string, unknown> {
-  const file = join(GOLDEN_DIR, "Pulumi.golden.yaml");
-  return stackValues(readFileSync(file, "utf8"), file);
 }
 
 function nonEmpty(record: Record<string, string>): Record<string, string> {

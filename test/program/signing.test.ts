@@ -1,0 +1,132 @@
+/**
+ * Signing under mocks: every pushed digest reaches cosign as REPO@DIGEST through the environment,
+ * secrets stay in the environment, and the modes switch the right commands on.
+ */
+import { strict as assert } from "node:assert";
+import { describe, it } from "node:test";
+import { canonicalJson } from "../../lib/definition";
+import { byName, COMMAND_TYPE, evaluate, IMAGE_TYPE, type Evaluation, type ResourceRecord } from "./harness";
+
+const PASSWORD = "correct horse battery staple, \"quoted\" $(not run)";
+
+/** A small matrix keeps these runs quick; the golden test covers the full one. */
+const SMALL = {
+  registry: "registry.internal:5000/pg",
+  postgresVersions: ["17.11", "18.6"],
+  previewVersions: [],
+  imageTypes: ["minimal", "standard"],
+  bases: ["debian:trixie-slim@sha256:3a39a0592364683e6bab97937b72cad5a8fa6dcbbee90edb3bb48c7f8e94f258"],
+};
+const REPO = "registry.internal:5000/pg/postgresql-testing";
+
+function commands(run: Evaluation, suffix: string): ResourceRecord[] {
+  return run.resources.filter((r) => r.type === COMMAND_TYPE && r.name.endsWith(suffix));
+}
+
+function env(r: ResourceRecord): Record<string, string> {
+  return r.inputs.environment as Record<string, string>;
+}
+
+describe("signing with a key", () => {
+  const config = {
+    ...SMALL,
+    platforms: ["linux/amd64", "linux/arm64"],
+    signing: { mode: "key", key: "awskms://alias/cosign", tlogUpload: false, rekorUrl: "https://rekor.internal", verify: { publicKey: "cosign.pub" } },
+  };
+
+  it("signs, verifies and attests every Image's digest, never a tag, and only through the environment", async () => {
+    const run = await evaluate(config, { secrets: { cosignPassword: PASSWORD } });
+    assert.ok(run.ok, run.error?.message);
+    const images = byName(run, IMAGE_TYPE);
+    assert.equal(images.size, 4);
+    const all = byName(run, COMMAND_TYPE);
+    for (const [name, image] of images) {
+      const digest = image.outputs.digest as string;
+      assert.match(digest, /^sha256:[0-9a-f]{64}$/);
+      const expectedNames = [`${name}-sign`, `${name}-verify`, `${name}-attest-provenance`, `${name}-attest-sbom-linux-amd64`, `${name}-attest-sbom-linux-arm64`];
+      for (const cname of expectedNames) {
+        const c = all.get(cname);
+        assert.ok(c, cname);
+        assert.equal(env(c).IMAGE_REF, `${REPO}@${digest}`, cname);
+        assert.deepEqual(c.inputs.triggers, [digest], `${cname} is replaced when the digest changes`);
+        assert.ok(!String(c.inputs.create).includes(digest) && !String(c.inputs.create).includes(REPO), `${cname}: values stay out of the script`);
+        if (!cname.endsWith("-verify")) assert.equal(env(c).COSIGN_KEY, "awskms://alias/cosign", cname);
+        assert.equal(env(c).REKOR_URL, "https://rekor.internal", cname);
+        if (cname !== `${name}-sign`) assert.ok(c.dependencies.includes(`${COMMAND_TYPE}::${name}-sign`), `${cname} waits for the signature`);
+      }
+      const sign = String(all.get(`${name}-sign`)!.inputs.create);
+      assert.match(sign, /cosign sign --yes --key "\$COSIGN_KEY" --rekor-url "\$REKOR_URL" --tlog-upload=false "\$IMAGE_REF"/);
+      const verify = all.get(`${name}-verify`)!;
+      assert.match(String(verify.inputs.create), /cosign verify --key "\$VERIFY_KEY" .*--insecure-ignore-tlog=true "\$IMAGE_REF"/);
+      assert.equal(env(verify).VERIFY_KEY, "cosign.pub");
+      const provenance = all.get(`${name}-attest-provenance`)!;
+      assert.match(String(provenance.inputs.create), /--type slsaprovenance1 --predicate "\$predicate"/);
+      const predicate = JSON.parse(env(provenance).PREDICATE) as { buildDefinition: { externalParameters: { target: string; buildArgs: unknown } } };
+      assert.equal(predicate.buildDefinition.externalParameters.target, image.inputs.target);
+      assert.deepEqual(predicate.buildDefinition.externalParameters.buildArgs, image.inputs.buildArgs);
+      assert.equal(env(all.get(`${name}-attest-sbom-linux-arm64`)!).PLATFORM, "linux/arm64");
+    }
+  });
+
+  it("keeps the password secret: only in the environment, marked secret, in no script, output or other input", async () => {
+    const run = await evaluate(config, { secrets: { cosignPassword: PASSWORD } });
+    assert.ok(run.ok, run.error?.message);
+    const cosign = run.resources.filter((r) => r.type === COMMAND_TYPE && !r.name.endsWith("-built-at"));
+    assert.equal(cosign.length, 4 * 5);
+    for (const v of cosign.filter((c) => c.name.endsWith("-verify"))) {
+      assert.equal(env(v).COSIGN_PASSWORD, undefined, `${v.name}: verifying needs no password`);
+      assert.deepEqual(v.secretPaths, [], v.name);
+    }
+    const signers = cosign.filter((c) => !c.name.endsWith("-verify"));
+    assert.equal(signers.length, 4 * 4);
+    for (const c of signers) {
+      assert.equal(env(c).COSIGN_PASSWORD, PASSWORD, c.name);
+      assert.deepEqual(c.secretPaths, ["environment.COSIGN_PASSWORD"], `${c.name}: the password reaches the engine as a secret`);
+      assert.ok(!String(c.inputs.create).includes(PASSWORD), c.name);
+      const rest = Object.fromEntries(Object.entries(env(c)).filter(([k]) => k !== "COSIGN_PASSWORD"));
+      assert.ok(!canonicalJson({ ...c.inputs, environment: rest }).includes("horse"), `${c.name}: the password appears nowhere else`);
+      assert.ok(!canonicalJson(c.outputs.stdout ?? "").includes("horse"), c.name);
+    }
+    for (const r of run.resources.filter((x) => !cosign.includes(x))) assert.ok(!canonicalJson(r.inputs).includes("horse"), r.name);
+    for (const e of run.executed) assert.ok(!e.create.includes("horse"), e.name);
+  });
+});
+
+describe("signing modes", () => {
+  it("keyless (the default) signs with the CI's identity: no key, no password, Fulcio and Rekor as configured", async () => {
+    const run = await evaluate({ ...SMALL, signing: { mode: "keyless", fulcioUrl: "https://fulcio.internal", verify: { identityRegexp: "^https://github.com/org/.*$", issuer: "https://token.actions.githubusercontent.com" } } });
+    assert.ok(run.ok, run.error?.message);
+    const signs = commands(run, "-sign");
+    assert.equal(signs.length, 4);
+    for (const s of signs) {
+      assert.match(String(s.inputs.create), /cosign sign --yes --fulcio-url "\$FULCIO_URL" "\$IMAGE_REF"/);
+      assert.equal(env(s).COSIGN_KEY, undefined);
+      assert.equal(env(s).COSIGN_PASSWORD, undefined);
+      assert.equal(env(s).FULCIO_URL, "https://fulcio.internal");
+    }
+    for (const v of commands(run, "-verify")) {
+      assert.match(String(v.inputs.create), /--certificate-identity-regexp "\$CERT_IDENTITY_REGEXP" --certificate-oidc-issuer "\$CERT_OIDC_ISSUER"/);
+      assert.equal(env(v).CERT_IDENTITY_REGEXP, "^https://github.com/org/.*$");
+    }
+  });
+
+  it("none registers no cosign command at all", async () => {
+    const run = await evaluate({ ...SMALL, signing: { mode: "none" } });
+    assert.ok(run.ok, run.error?.message);
+    const cmds = run.resources.filter((r) => r.type === COMMAND_TYPE);
+    assert.equal(cmds.length, 4);
+    assert.ok(cmds.every((c) => c.name.endsWith("-built-at")));
+  });
+
+  it("a single-platform image gets manifest annotations only and one SBOM", async () => {
+    const run = await evaluate({ ...SMALL, platforms: ["linux/amd64"] });
+    assert.ok(run.ok, run.error?.message);
+    for (const image of byName(run, IMAGE_TYPE).values()) {
+      const raw = (image.inputs.exports as { raw: string }[])[0].raw;
+      assert.ok(!raw.includes("annotation-index."), image.name);
+      assert.ok(raw.includes("annotation-manifest.org.opencontainers.image.version="), image.name);
+    }
+    assert.equal(commands(run, "-attest-sbom-linux-amd64").length, 4);
+    assert.equal(run.resources.filter((r) => r.name.includes("-attest-sbom-")).length, 4);
+  });
+});
