@@ -1,0 +1,77 @@
+import { strict as assert } from "node:assert";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { BuildSourceError, hashBuildContext, hashDockerfile, ignoreRules, readBuildSources } from "../../lib/context-hash";
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "context-hash-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+describe("build context hash", () => {
+  it("changes with a file's content, name, mode or a new empty directory", () => {
+    const dir = project({ Dockerfile: "FROM scratch\n", "etc/a.conf": "a" });
+    const h0 = hashBuildContext(dir);
+    assert.equal(hashBuildContext(dir), h0, "stable");
+    writeFileSync(join(dir, "etc/a.conf"), "b");
+    const h1 = hashBuildContext(dir);
+    assert.notEqual(h1, h0);
+    chmodSync(join(dir, "etc/a.conf"), 0o755);
+    const h2 = hashBuildContext(dir);
+    assert.notEqual(h2, h1);
+    mkdirSync(join(dir, "empty"));
+    const h3 = hashBuildContext(dir);
+    assert.notEqual(h3, h2);
+    symlinkSync("etc/a.conf", join(dir, "link"));
+    assert.notEqual(hashBuildContext(dir), h3);
+  });
+
+  it("leaves out what .dockerignore excludes, and keeps its exceptions", () => {
+    const dir = project({ ".dockerignore": "*\n!Dockerfile\n!scripts/keep.sh\n", Dockerfile: "FROM scratch\n", "scripts/keep.sh": "1", "scripts/other.sh": "1", "README.md": "x" });
+    const h0 = hashBuildContext(dir);
+    writeFileSync(join(dir, "README.md"), "changed");
+    writeFileSync(join(dir, "scripts/other.sh"), "changed");
+    mkdirSync(join(dir, "node_modules/pkg"), { recursive: true });
+    writeFileSync(join(dir, "node_modules/pkg/index.js"), "x");
+    assert.equal(hashBuildContext(dir), h0, "ignored files do not count");
+    writeFileSync(join(dir, "scripts/keep.sh"), "2");
+    assert.notEqual(hashBuildContext(dir), h0, "an exception counts");
+  });
+
+  it("prefers <Dockerfile>.dockerignore beside the Dockerfile", () => {
+    const dir = project({ ".dockerignore": "", "Dockerfile.dockerignore": "notes.txt\n", Dockerfile: "FROM scratch\n", "notes.txt": "1" });
+    const h0 = hashBuildContext(dir, join(dir, "Dockerfile"));
+    writeFileSync(join(dir, "notes.txt"), "2");
+    assert.equal(hashBuildContext(dir, join(dir, "Dockerfile")), h0);
+    assert.notEqual(hashBuildContext(dir), hashBuildContext(dir, join(dir, "Dockerfile")), "without it the root .dockerignore applies");
+  });
+
+  it("works without a .dockerignore", () => {
+    const dir = project({ Dockerfile: "FROM scratch\n" });
+    assert.match(hashBuildContext(dir), /^[0-9a-f]{64}$/);
+  });
+
+  it("matches Docker's pattern rules: case-sensitive, parent directories, ** and comments", () => {
+    const rules = ignoreRules("# comment\nbuild\n**/*.log\n!keep.log\n");
+    assert.equal(rules.ignores("build/out/x"), true);
+    assert.equal(rules.ignores("Build"), false);
+    assert.equal(rules.ignores("a/b/c.log"), true);
+    assert.equal(rules.ignores("keep.log"), false);
+    assert.deepEqual(rules.exceptions, ["keep.log"]);
+  });
+
+  it("reports a missing context or Dockerfile with the key to fix", () => {
+    const dir = project({ Dockerfile: "FROM scratch\n" });
+    assert.throws(() => readBuildSources({ context: "missing", dockerfile: "Dockerfile" }, dir), (e: unknown) => e instanceof BuildSourceError && /postgres-images:context/.test(e.message));
+    assert.throws(() => readBuildSources({ context: ".", dockerfile: "Nope" }, dir), (e: unknown) => e instanceof BuildSourceError && /postgres-images:dockerfile/.test(e.message));
+    rmSync(join(dir, "Dockerfile"));
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
+    assert.equal(readBuildSources({ context: ".", dockerfile: "Dockerfile" }, dir).dockerfileHash, hashDockerfile(join(dir, "Dockerfile")));
+  });
+});
