@@ -1,0 +1,336 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { loadSettings, mergeConfig, stackValues } from "../../lib/config";
+import { ROOT, defaults } from "../helpers";
+
+type Obj = Record<string, unknown>;
+
+const WORKFLOWS = join(ROOT, ".github", "workflows");
+const files = readdirSync(WORKFLOWS).filter((f) => /\.ya?ml$/.test(f));
+const workflows = files.map((f) => ({ file: f, text: readFileSync(join(WORKFLOWS, f), "utf8"), doc: parse(readFileSync(join(WORKFLOWS, f), "utf8")) as Obj }));
+const scripts = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts;
+
+function jobs(doc: Obj): [string, Obj][] {
+  return Object.entries(doc.jobs as Record<string, Obj>);
+}
+function steps(job: Obj): Obj[] {
+  return (job.steps as Obj[] | undefined) ?? [];
+}
+/** Every `run:` script of a workflow, with its job's name. */
+function runs(doc: Obj): { job: string; run: string }[] {
+  return jobs(doc).flatMap(([name, job]) => steps(job).filter((s) => typeof s.run === "string").map((s) => ({ job: name, run: s.run as string })));
+}
+function uses(doc: Obj): string[] {
+  return jobs(doc).flatMap(([, job]) => [...(typeof job.uses === "string" ? [job.uses] : []), ...steps(job).flatMap((s) => (typeof s.uses === "string" ? [s.uses] : []))]);
+}
+/** Shell text with line continuations joined, so a command spread over lines reads as one. */
+function joined(run: string): string {
+  return run.replace(/\\\n\s*/g, " ");
+}
+
+/** Stacks a workflow creates on the fly: `--stack "$STACK"` of scripts/ci/stack.sh, named from the ci-matrix job matrix. */
+const PER_MAJOR = /^(?:\$\{\{ env\.PULUMI_ORG \}\}\/)?\$\{\{ matrix\.(stack|promoteStack) \}\}$|^"?\$(?:PULUMI_ORG\/)?\$?STACK"?$|^"\$PULUMI_ORG\/\$STACK"$/;
+
+describe("GitHub workflows", () => {
+  it("exist: pull-request.yml and build.yml", () => {
+    assert.deepEqual(files.sort(), ["build.yml", "pull-request.yml"]);
+  });
+
+  for (const { file, doc, text } of workflows) {
+    describe(file, () => {
+      it("has on, jobs, and each job runs-on with steps (or uses a reusable workflow)", () => {
+        assert.ok(doc.on !== undefined, "on:");
+        assert.ok(jobs(doc).length > 0, "jobs:");
+        for (const [name, job] of jobs(doc)) {
+          if (typeof job.uses === "string") continue;
+          assert.ok(typeof job["runs-on"] === "string", `${name}: runs-on`);
+          assert.ok(steps(job).length > 0, `${name}: steps`);
+          for (const s of steps(job)) assert.ok(typeof s.run === "string" || typeof s.uses === "string", `${name}: a step with run or uses`);
+        }
+      });
+
+      it("grants no permission by default, and each job only what it names", () => {
+        assert.deepEqual(doc.permissions, {});
+        for (const [name, job] of jobs(doc)) {
+          const p = job.permissions as Record<string, string> | undefined;
+          assert.ok(p && typeof p === "object", `${name}: permissions`);
+          assert.equal(p.contents, "read", `${name}: contents: read`);
+          for (const [scope, level] of Object.entries(p)) {
+            assert.ok(["contents", "packages", "id-token"].includes(scope), `${name}: ${scope}`);
+            if (level === "write") assert.ok(["packages", "id-token"].includes(scope) && file === "build.yml", `${name}: ${scope}: write`);
+          }
+        }
+      });
+
+      it("runs only npm scripts package.json has", () => {
+        for (const { job, run } of runs(doc)) {
+          for (const m of run.matchAll(/\bnpm (?:run(?:-script)?|test|start)\b(?:\s+--silent)?\s*([\w:-]*)/g)) {
+            const name = m[0].startsWith("npm test") ? "test" : m[0].startsWith("npm start") ? "start" : m[1];
+            assert.ok(name in scripts, `${job}: npm script ${name}`);
+          }
+          for (const m of run.matchAll(/\bnode\s+(dist\/[\w/.-]+)\.js\b/g)) {
+            // Compiled by `npm ci` (prepare: npm run build) from the TypeScript source beside it.
+            assert.ok(existsSync(join(ROOT, m[1].replace(/^dist\//, "") + ".ts")), `${job}: ${m[1]}.js has no source`);
+          }
+        }
+      });
+
+      it("names only stacks that have a stack file or are created per major", () => {
+        const stacks: string[] = [];
+        for (const { run } of runs(doc)) {
+          for (const m of joined(run).matchAll(/--(?:stack|from)[ =]("[^"]*"|\S+)/g)) stacks.push(m[1]);
+        }
+        for (const [, job] of jobs(doc)) for (const s of steps(job)) if (s.with && typeof (s.with as Obj)["stack-name"] === "string") stacks.push((s.with as Obj)["stack-name"] as string);
+        assert.ok(stacks.length > 0);
+        for (const s of stacks) {
+          if (PER_MAJOR.test(s)) continue;
+          const name = s.replace(/^"|"$/g, "");
+          assert.ok(existsSync(join(ROOT, `Pulumi.${name}.yaml`)), `stack ${s}: Pulumi.${name}.yaml`);
+        }
+        // Per-major stacks exist only where scripts/ci/stack.sh prepares them first.
+        if (/matrix\.(stack|promoteStack)/.test(text)) assert.match(text, /bash scripts\/ci\/stack\.sh /);
+      });
+
+      it("references only scripts that exist", () => {
+        for (const { run } of runs(doc)) {
+          for (const m of run.matchAll(/\b(scripts\/[\w/.-]+)/g)) assert.ok(existsSync(join(ROOT, m[1])), m[1]);
+        }
+      });
+
+      it("pins every action by commit sha with its version, or by version", () => {
+        const all = uses(doc);
+        assert.ok(all.length > 0);
+        for (const u of all) {
+          if (u.startsWith("./")) continue;
+          const m = /^([\w.-]+\/[\w./-]+)@(.+)$/.exec(u);
+          assert.ok(m, `${u}: owner/repo@ref`);
+          assert.match(m[2], /^([0-9a-f]{40}|v\d+(\.\d+){0,2})$/, `${u}: pinned`);
+          if (/^[0-9a-f]{40}$/.test(m[2])) {
+            // The version a sha stands for, for readers and for Renovate.
+            const line = text.split("\n").find((l) => l.includes(u));
+            assert.match(line ?? "", new RegExp(`${u.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} # v\\d+(\\.\\d+){0,2}\\s*$`), `${u}: # vX.Y.Z comment`);
+          }
+        }
+        // One action, one version, everywhere.
+        const byAction = new Map<string, Set<string>>();
+        for (const u of all) byAction.set(u.split("@")[0], (byAction.get(u.split("@")[0]) ?? new Set()).add(u));
+        for (const [a, v] of byAction) assert.equal(v.size, 1, `${a} at ${[...v].join(", ")}`);
+      });
+
+      it("passes matrix values to shell through env, never as ${{ }} inside run", () => {
+        for (const { job, run } of runs(doc)) assert.doesNotMatch(run, /\$\{\{/, `${job}: expression inside run`);
+      });
+    });
+  }
+
+  describe("build.yml", () => {
+    const build = workflows.find((w) => w.file === "build.yml")!.doc;
+    const on = build.on as Obj;
+    const job = (name: string) => (build.jobs as Record<string, Obj>)[name];
+
+    it("runs on pushes to main, weekly, and by hand", () => {
+      assert.deepEqual((on.push as Obj).branches, ["main"]);
+      assert.match(((on.schedule as Obj[])[0].cron as string), /^\S+ \S+ \* \* [0-6]$/);
+      assert.ok("workflow_dispatch" in on);
+    });
+
+    it("fans out one stack per major, each with its own concurrency group", () => {
+      for (const name of ["build", "promote"]) {
+        const j = job(name);
+        assert.match(String((j.strategy as Obj).matrix), /fromJSON\(needs\.matrix\.outputs\.matrix\)/);
+        assert.match(String((j.concurrency as Obj).group), /\$\{\{ matrix\.(stack|promoteStack) \}\}/);
+        assert.equal((j.concurrency as Obj)["cancel-in-progress"], false, "never cancel an update mid-way");
+      }
+      assert.deepEqual(job("build").permissions, { contents: "read", packages: "write", "id-token": "write" });
+      assert.deepEqual(job("promote").needs, ["matrix", "build"]);
+      assert.match(String(job("promote").if), /refs\/heads\/main/);
+    });
+
+    it("sets rebuildEpoch to the ISO week on the scheduled run", () => {
+      const prepare = steps(job("build")).find((s) => typeof s.run === "string" && s.run.includes("scripts/ci/stack.sh"))!;
+      assert.match(prepare.run as string, /GITHUB_EVENT_NAME" = schedule[\s\S]*--rebuild-epoch "\$\(date -u \+%G-W%V\)"/);
+    });
+
+    it("verifies the signer the stack files verify", () => {
+      const env = build.env as Record<string, string>;
+      for (const stack of ["testing", "production"]) {
+        const file = join(ROOT, `Pulumi.${stack}.yaml`);
+        const signing = stackValues(readFileSync(file, "utf8"), file).signing as { mode: string; verify: Record<string, string> };
+        assert.equal(signing.mode, "keyless");
+        assert.equal(signing.verify.identityRegexp, env.SIGNER_IDENTITY_REGEXP, stack);
+        assert.equal(signing.verify.issuer, env.SIGNER_ISSUER, stack);
+      }
+      // The identity is this very workflow on main.
+      assert.ok(new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/build.yml@refs/heads/main"));
+      assert.ok(!new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/build.yml@refs/heads/feature"));
+      assert.ok(!new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/pull-request.yml@refs/heads/main"));
+    });
+
+    it("promotes from the testing stack that Pulumi.production.yaml names", () => {
+      const file = join(ROOT, "Pulumi.production.yaml");
+      const promoteFrom = stackValues(readFileSync(file, "utf8"), file).promoteFrom;
+      assert.equal(promoteFrom, `${(build.env as Obj).PULUMI_ORG as string}/postgres-images/testing`);
+    });
+  });
+});
+
+describe("stack files", () => {
+  const load = (stack: string, extra: Obj = {}) => {
+    const file = join(ROOT, `Pulumi.${stack}.yaml`);
+    return loadSettings(mergeConfig(defaults(), { ...stackValues(readFileSync(file, "utf8"), file), ...extra }));
+  };
+
+  it("testing and production validate, and pick their repositories", () => {
+    assert.equal(load("testing").repository, "ghcr.io/cloudnative-pg/postgresql-testing");
+    const production = load("production");
+    assert.equal(production.repository, "ghcr.io/cloudnative-pg/postgresql");
+    assert.equal(production.promoteFrom, "cloudnative-pg/postgres-images/testing");
+  });
+
+  it("the per-major stacks CI derives from them validate", () => {
+    const t = load("testing", { targets: ["postgresql-19beta3-*"], rebuildEpoch: "2026-W48" });
+    assert.deepEqual(t.targets, ["postgresql-19beta3-*"]);
+    const p = load("production", { targets: ["postgresql-17-*"], promoteFrom: "cloudnative-pg/postgres-images/testing-17" });
+    assert.equal(p.promoteFrom, "cloudnative-pg/postgres-images/testing-17");
+  });
+});
+
+/** A directory with fake `pulumi`, `docker` and `cosign` on PATH that log their arguments. */
+function fakeTools(): { dir: string; bin: string; log: string; env: NodeJS.ProcessEnv } {
+  const dir = mkdtempSync(join(tmpdir(), "pgi-ci-"));
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  const log = join(dir, "calls.log");
+  const tool = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/usr/bin/env bash\nprintf '%s\\n' "${name} $*" >> "${log}"\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  tool(
+    "pulumi",
+    [
+      'case "$1 $2" in',
+      '  "stack select") if [ "$3" = --create ] || [[ " ${FAKE_STACKS-} " == *" $3 "* ]]; then exit 0; else exit 1; fi ;;',
+      '  "config refresh") [ -n "${FAKE_EPOCH-}" ] ;;',
+      '  "config get") echo "${FAKE_EPOCH-}" ;;',
+      "esac",
+    ].join("\n"),
+  );
+  tool("docker", 'case "$*" in *sha256:bad*) echo "exec failed"; exit 1 ;; *) echo "postgres (PostgreSQL) 17.11 (Debian 17.11-1.pgdg13+1)" ;; esac');
+  tool("cosign", 'case "$*" in *sha256:bbbb*) echo "no signatures found" >&2; exit 10 ;; esac');
+  return { dir, bin, log, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITHUB_OUTPUT: join(dir, "output") } };
+}
+
+describe("scripts/ci/stack.sh", () => {
+  const project = () => {
+    const t = fakeTools();
+    for (const f of ["Pulumi.yaml", "Pulumi.testing.yaml", "Pulumi.production.yaml"]) copyFileSync(join(ROOT, f), join(t.dir, f));
+    return t;
+  };
+  const stackSh = (t: ReturnType<typeof fakeTools>, args: string[], env: Record<string, string> = {}) =>
+    spawnSync("bash", [join(ROOT, "scripts", "ci", "stack.sh"), ...args], { cwd: t.dir, env: { ...t.env, ...env }, encoding: "utf8" });
+
+  it("creates the stack from the template with its targets and a new epoch", () => {
+    const t = project();
+    const r = stackSh(t, ["--from", "testing", "--stack", "testing-17", "--org", "cloudnative-pg", "--targets", "postgresql-17-*", "--rebuild-epoch", "2026-W48"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(readFileSync(join(t.dir, "Pulumi.testing-17.yaml"), "utf8"), readFileSync(join(ROOT, "Pulumi.testing.yaml"), "utf8"));
+    const calls = readFileSync(t.log, "utf8");
+    assert.match(calls, /^pulumi stack select --create cloudnative-pg\/testing-17$/m);
+    assert.match(calls, /^pulumi config set --stack cloudnative-pg\/testing-17 --path postgres-images:targets\[0\] postgresql-17-\*$/m);
+    assert.match(calls, /^pulumi config set --stack cloudnative-pg\/testing-17 postgres-images:rebuildEpoch 2026-W48$/m);
+    assert.doesNotMatch(calls, /config refresh/, "a given epoch needs no look back");
+    assert.equal(readFileSync(join(t.dir, "output"), "utf8"), "exists=true\n");
+  });
+
+  it("keeps the epoch of the last deployment when none is given", () => {
+    const t = project();
+    const r = stackSh(t, ["--from", "production", "--stack", "production-17", "--targets", "postgresql-17-*", "--promote-from", "cloudnative-pg/postgres-images/testing-17"], {
+      FAKE_STACKS: "production-17",
+      FAKE_EPOCH: "2026-W47",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const calls = readFileSync(t.log, "utf8");
+    assert.match(calls, /^pulumi config refresh --stack production-17 --force$/m);
+    assert.match(calls, /^pulumi config set --stack production-17 postgres-images:rebuildEpoch 2026-W47$/m);
+    assert.match(calls, /^pulumi config set --stack production-17 postgres-images:promoteFrom cloudnative-pg\/postgres-images\/testing-17$/m);
+  });
+
+  it("with --no-create, leaves a missing stack alone", () => {
+    const t = project();
+    const r = stackSh(t, ["--from", "testing", "--stack", "testing-17", "--targets", "postgresql-17-*", "--no-create"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "exists=false\n");
+    assert.ok(!existsSync(join(t.dir, "Pulumi.testing-17.yaml")));
+    assert.doesNotMatch(readFileSync(t.log, "utf8"), /--create|config set/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["a shell character in a stack", ["--from", "testing", "--stack", "testing-17;id", "--targets", "postgresql-17-*"], /--stack 'testing-17;id' is not a stack name/],
+    ["targets that are no glob", ["--from", "testing", "--stack", "testing-17", "--targets", "$(id)"], /--targets '\$\(id\)' is not a cell glob/],
+    ["a missing template", ["--from", "staging", "--stack", "staging-17", "--targets", "postgresql-17-*"], /Pulumi\.staging\.yaml does not exist/],
+    ["the template as target", ["--from", "testing", "--stack", "testing", "--targets", "postgresql-17-*"], /must differ/],
+    ["a bad epoch", ["--from", "testing", "--stack", "testing-17", "--targets", "postgresql-17-*", "--rebuild-epoch", "2026 W48"], /--rebuild-epoch/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`refuses ${what}`, () => {
+      const t = project();
+      const r = stackSh(t, args);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, message);
+      assert.ok(!existsSync(t.log), "pulumi not called");
+    });
+  }
+});
+
+describe("scripts/ci/smoke.sh", () => {
+  const digest = (c: string) => `sha256:${c.repeat(64)}`;
+  const images = (refs: Record<string, string>) =>
+    JSON.stringify(Object.fromEntries(Object.entries(refs).map(([cell, ref]) => [cell, { digest: ref.split("@")[1], ref, tags: [], platforms: ["linux/amd64", "linux/arm64"] }])));
+  const smoke = (input: string, args: string[]) => {
+    const t = fakeTools();
+    const r = spawnSync("bash", [join(ROOT, "scripts", "ci", "smoke.sh"), ...args], { input, env: t.env, encoding: "utf8" });
+    return { ...r, calls: existsSync(t.log) ? readFileSync(t.log, "utf8") : "" };
+  };
+  const keyless = ["--certificate-identity-regexp", "^https://github\\.com/x$", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"];
+
+  it("runs postgres --version on each platform asked for and verifies each digest", () => {
+    const ref = `ghcr.io/cloudnative-pg/postgresql-testing@${digest("a")}`;
+    const r = smoke(images({ "postgresql-17-minimal-trixie": ref }), ["--platform", "linux/amd64", "--platform", "linux/arm64", ...keyless]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.calls, new RegExp(`^docker run --rm --pull always --platform linux/arm64 ${ref.replace(/[.]/g, "\\.")} postgres --version$`, "m"));
+    assert.match(r.calls, /^cosign verify --certificate-identity-regexp \^https:\/\/github\\\.com\/x\$ --certificate-oidc-issuer https:\/\/token\.actions\.githubusercontent\.com ghcr\.io\S+$/m);
+    assert.match(r.stdout, /1 cells, 0 failures/);
+  });
+
+  it("fails when a signature does not verify, after checking every cell", () => {
+    const r = smoke(
+      images({ "postgresql-17-minimal-trixie": `localhost:5000/postgresql-testing@${digest("b")}`, "postgresql-17-standard-trixie": `localhost:5000/postgresql-testing@${digest("a")}` }),
+      ["--no-run", "--key", "cosign.pub"],
+    );
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /FAIL postgresql-17-minimal-trixie: cosign verify/);
+    assert.match(r.stdout, /2 cells, 1 failures/);
+    assert.doesNotMatch(r.calls, /^docker/m);
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["empty input", "", /nothing on stdin/],
+    ["not the images object", "[1,2]", /not a non-empty \{CELL: \{ref: \.\.\.\}\} object/],
+    ["a tag instead of a digest", images({ "postgresql-17-minimal-trixie": "ghcr.io/x/postgresql-testing:17" }), /is not REPOSITORY@sha256/],
+    ["an option look-alike", images({ "postgresql-17-minimal-trixie": `--privileged@${digest("a")}` }), /is not REPOSITORY@sha256/],
+    ["a bad cell name", images({ "x;id": `ghcr.io/x/y@${digest("a")}` }), /cell name 'x;id'/],
+  ];
+  for (const [what, input, message] of bad) {
+    it(`refuses ${what} before running anything`, () => {
+      const r = smoke(input, keyless);
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, message);
+      assert.equal(r.calls, "");
+    });
+  }
+});
