@@ -134,6 +134,18 @@ describe("golden stack under mocks", () => {
     assert.equal(hashes.size, 54, "every cell has its own definition");
   });
 
+  it("signs every Image's digest (keyless by default): REPO@DIGEST in the sign command's environment", () => {
+    const commands = byName(run, COMMAND_TYPE);
+    for (const [name, image] of byName(run, IMAGE_TYPE)) {
+      const digest = image.outputs.digest as string;
+      const sign = commands.get(`${name}-sign`);
+      assert.ok(sign, name);
+      assert.equal((sign.inputs.environment as Record<string, string>).IMAGE_REF, `localhost:5000/postgresql-testing@${digest}`, name);
+      assert.deepEqual(sign.inputs.triggers, [digest], name);
+      assert.ok(!String(sign.inputs.create).includes("--key"), `${name}: keyless`);
+    }
+  });
+
   it("outputs each image by digest and a catalog per type and distro", () => {
     const images = byName(run, IMAGE_TYPE);
     const out = run.outputs!;
