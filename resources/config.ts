@@ -9,7 +9,7 @@ import { ConfigFileError, loadSettings, mergeConfig, projectDefaults } from "../
 import { BuildSourceError, readBuildSources } from "../lib/context-hash";
 import type { BuildSources } from "../lib/definition";
 import { ConfigErrors } from "../lib/errors";
-import { NAMESPACE, type Settings } from "../lib/settings";
+import { NAMESPACE, SECRET_KEYS, type Settings } from "../lib/settings";
 import type { ProgramSecrets } from "./program";
 
 export interface ProgramInputs {
@@ -48,7 +48,23 @@ export function readProgramInputs(projectDir: string, cwd: string = process.cwd(
     const cosignPassword = new pulumi.Config(NAMESPACE).getSecret("cosignPassword");
     return { settings, sources, secrets: { cosignPassword } };
   } catch (e) {
-    if (e instanceof ConfigErrors || e instanceof ConfigFileError || e instanceof BuildSourceError) throw new pulumi.RunError(e.message);
+    if (e instanceof ConfigErrors || e instanceof ConfigFileError || e instanceof BuildSourceError) throw new pulumi.RunError(redactSecrets(e.message));
     throw e;
   }
+}
+
+/**
+ * Error lines quote the offending value; a value set with `--secret` (a misspelt secret key, say)
+ * must not reach the console that way.
+ */
+function redactSecrets(message: string): string {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  let out = message;
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    const secret = runtime.isConfigSecret?.(key) ?? (SECRET_KEYS as readonly string[]).includes(key.slice(NAMESPACE.length + 1));
+    if (!secret || value.length < 3) continue;
+    // Values appear JSON-quoted in error lines; replace the quoted form, then any raw occurrence.
+    out = out.split(JSON.stringify(value)).join('"[secret]"').split(value).join("[secret]");
+  }
+  return out;
 }

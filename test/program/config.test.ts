@@ -44,6 +44,13 @@ describe("configuration at the program's edge", () => {
     assert.deepEqual(run.resources, []);
   });
 
+  it("never prints a secret value in an error line", async () => {
+    const run = await evaluate({}, { secrets: { cosignPasword: "s3cret-value-123" } });
+    assert.ok(pulumi.RunError.isInstance(run.error));
+    assert.match(run.error.message, /^postgres-images:cosignPasword: "\[secret\]" /);
+    assert.ok(!run.error.message.includes("s3cret-value-123"));
+  });
+
   it("a missing Dockerfile stops the program before any resource", async () => {
     const run = await evaluate({}, { cwd: mkdtempSync(join(tmpdir(), "postgres-images-empty-")) });
     assert.ok(pulumi.RunError.isInstance(run.error));
