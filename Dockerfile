@@ -1,0 +1,120 @@
+# PostgreSQL images with CloudNativePG's behaviour (stages minimal, standard, system), after
+# cloudnative-pg/postgres-containers' Dockerfile. No "# syntax=" line: it would fetch a frontend image.
+#
+# Build args:
+#   BASE            Debian base image, pinned by digest (debian:trixie-slim@sha256:...)
+#   PG_VERSION      17.11, or a preview in Debian's naming: 19~beta3
+#   PG_MAJOR        17 (19 for 19~beta3)
+#   PG_PACKAGES     pgdg (default, production: apt.postgresql.org, version pinned to PG_VERSION)
+#                   debian (the base distribution's own archive, only its one PostgreSQL major; for
+#                   machines that cannot reach apt.postgresql.org; the build fails when that major is
+#                   not PG_MAJOR, and notes it when the minor differs from PG_VERSION)
+#   EXTENSIONS      Debian package names, space separated (postgresql-17-pgaudit ...), may be empty
+#   STANDARD_ADDITIONAL_POSTGRES_PACKAGES  e.g. postgresql-18-jit, may be empty
+#   BARMAN_VERSION  Barman release for the system stage (pgdg: installed with pip at exactly this
+#                   version; debian: Debian's barman-cli-cloud, whatever version the archive has)
+ARG BASE=debian:trixie-slim
+FROM $BASE AS minimal
+
+ARG PG_VERSION
+ARG PG_MAJOR
+ARG PG_PACKAGES=pgdg
+ARG DEBIAN_FRONTEND=noninteractive
+
+ENV PATH=$PATH:/usr/lib/postgresql/$PG_MAJOR/bin
+ENV PGDATA=/var/lib/postgresql/data
+
+# The postgres user is created before any package does it, with uid 26 (CloudNativePG's default
+# postgres uid). Its group gets no fixed gid: gid 26 is "tape" on Debian.
+RUN set -eu; \
+    fail() { echo "ERROR: $*" >&2; exit 1; }; \
+    case "${PG_MAJOR:-}" in ''|*[!0-9]*) fail "PG_MAJOR must be a PostgreSQL major version such as 17, got '${PG_MAJOR:-}'";; esac; \
+    case "$PG_PACKAGES" in pgdg|debian) ;; *) fail "PG_PACKAGES must be 'pgdg' or 'debian', got '$PG_PACKAGES'";; esac; \
+    if [ "$PG_PACKAGES" = pgdg ] && [ -z "${PG_VERSION:-}" ]; then fail "PG_VERSION is required with PG_PACKAGES=pgdg"; fi; \
+    groupadd --system postgres; \
+    useradd --system --uid 26 --gid postgres --home-dir /var/lib/postgresql --no-create-home --shell /bin/bash postgres; \
+    mkdir -p /etc/postgresql-common/createcluster.d; \
+    echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/00-no-main-cluster.conf; \
+    apt-get update; \
+    if [ "$PG_PACKAGES" = pgdg ]; then \
+      apt-get install -y --no-install-recommends postgresql-common ca-certificates gnupg; \
+      # apt.postgresql.org for this base's codename (from /etc/os-release), key from postgresql-common; \
+      # the extra component PG_MAJOR holds the preview (beta/rc) packages of that major. \
+      /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y -c "$PG_MAJOR"; \
+      apt-get install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql-common; \
+      sed -ri 's/#(create_main_cluster) .*$/\1 = false/' /etc/postgresql-common/createcluster.conf; \
+      # 17.11 -> 17.11-1.pgdg13+1; 19~beta3 -> 19~beta3-1.pgdg13+1 ("17.1" must not match 17.10) \
+      apt-get install -y --no-install-recommends \
+        -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+        libsasl2-modules libldap-common "postgresql-${PG_MAJOR}=${PG_VERSION}-*"; \
+    else \
+      apt-cache show "postgresql-$PG_MAJOR" >/dev/null 2>&1 || fail "PG_PACKAGES=debian: $(. /etc/os-release; echo "$PRETTY_NAME") has no package postgresql-$PG_MAJOR; its archive has: $(apt-cache pkgnames postgresql- | grep -E '^postgresql-[0-9]+$' | sort | tr '\n' ' ')"; \
+      apt-get install -y --no-install-recommends libsasl2-modules libldap-common "postgresql-$PG_MAJOR"; \
+    fi; \
+    pkg_version=$(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR"); \
+    server_version=$("/usr/lib/postgresql/$PG_MAJOR/bin/postgres" --version | awk '{print $3}'); \
+    server_major=$(echo "$server_version" | sed -E 's/^([0-9]+).*/\1/'); \
+    echo "installed postgresql-$PG_MAJOR $pkg_version (server $server_version) from $PG_PACKAGES"; \
+    [ "$server_major" = "$PG_MAJOR" ] || fail "installed PostgreSQL major $server_major ($server_version) is not PG_MAJOR=$PG_MAJOR"; \
+    case "${PG_VERSION:-}" in \
+      ''|"$PG_MAJOR") ;; \
+      *) case "$pkg_version" in "$PG_VERSION"-*) ;; \
+           *) [ "$PG_PACKAGES" = debian ] || fail "installed $pkg_version does not match PG_VERSION=$PG_VERSION"; \
+              echo "NOTE: PG_VERSION=$PG_VERSION asked for, the base's archive has $pkg_version (it keeps only the current minor)";; \
+         esac;; \
+    esac; \
+    mkdir -p "$PGDATA"; \
+    chown 26:postgres /var/lib/postgresql "$PGDATA"; \
+    chmod 0700 "$PGDATA"; \
+    apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
+    rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/*
+
+STOPSIGNAL SIGINT
+USER 26
+
+
+FROM minimal AS standard
+# Empty defaults: a build arg that is declared without one and not passed is unset in RUN (set -u)
+ARG EXTENSIONS=
+ARG STANDARD_ADDITIONAL_POSTGRES_PACKAGES=
+ARG DEBIAN_FRONTEND=noninteractive
+USER root
+RUN set -eu; \
+    apt-get update; \
+    apt-get install -y --no-install-recommends locales-all ${STANDARD_ADDITIONAL_POSTGRES_PACKAGES:-} ${EXTENSIONS:-}; \
+    apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
+    rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/*
+USER 26
+
+
+FROM standard AS system
+ARG BARMAN_VERSION
+ARG PG_PACKAGES=pgdg
+ARG DEBIAN_FRONTEND=noninteractive
+
+# As upstream: pip installs Barman next to Debian's Python packages (bookworm and later refuse without this)
+ENV PIP_BREAK_SYSTEM_PACKAGES=1
+
+USER root
+RUN set -eu; \
+    [ -n "${BARMAN_VERSION:-}" ] || { echo "ERROR: BARMAN_VERSION is required" >&2; exit 1; }; \
+    apt-get update; \
+    if [ "$PG_PACKAGES" = pgdg ]; then \
+      # build-essential and python3-dev build lz4 on arm64, which has no pre-compiled wheel \
+      apt-get install -y --no-install-recommends build-essential python3-dev python3-pip python3-psycopg2; \
+      pip3 install --no-cache-dir "barman[cloud,azure,snappy,google,zstandard,lz4]==${BARMAN_VERSION}"; \
+      python3 -c "import sysconfig, compileall; compileall.compile_dir(sysconfig.get_path('stdlib'), quiet=1); compileall.compile_dir(sysconfig.get_path('purelib'), quiet=1); compileall.compile_dir(sysconfig.get_path('platlib'), quiet=1)"; \
+      apt-get remove -y --purge --autoremove build-essential python3-dev; \
+    else \
+      # Debian's packaging: barman-cli-cloud (S3 through python3-boto3) and the compression extras; \
+      # Azure (python3-azure, ~530 MB) and Google Cloud Storage (not packaged) are left out. \
+      apt-get install -y --no-install-recommends barman-cli-cloud python3-snappy python3-zstandard python3-lz4; \
+      barman_pkg=$(dpkg-query -W -f='${Version}' barman-cli-cloud); \
+      echo "installed barman-cli-cloud $barman_pkg from the base's archive (BARMAN_VERSION=$BARMAN_VERSION asked for)"; \
+      [ "${barman_pkg%%-*}" = "$BARMAN_VERSION" ] || echo "NOTE: Barman ${barman_pkg%%-*} is not BARMAN_VERSION=$BARMAN_VERSION (PG_PACKAGES=debian takes the archive's version)"; \
+    fi; \
+    barman-cloud-backup --version; \
+    apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
+    rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/*
+USER 26
