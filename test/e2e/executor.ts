@@ -9,7 +9,7 @@
  * STATE.json plays the engine's state: a resource whose inputs did not change keeps its old outputs and
  * is not performed again, as `pulumi up` does; a resource that fails is not recorded, so the next run retries it.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -34,9 +34,6 @@ export interface ExecutorResult {
   registered: { type: string; name: string }[];
 }
 
-/** Set while a run is under way, so a failure surfacing as an unhandled rejection still saves state. */
-let saveState: () => void = () => undefined;
-
 interface StateEntry {
   inputs: string;
   outputs: Record<string, unknown>;
@@ -53,13 +50,22 @@ function unwrapSecrets(v: unknown): unknown {
   return v;
 }
 
-function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): { stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: options.env ?? process.env, cwd: options.cwd, maxBuffer: 256 * 1024 * 1024 });
-  if (r.status !== 0) {
-    const tail = `${r.stderr}`.split("\n").slice(-25).join("\n");
-    throw new Error(`${cmd} ${args.slice(0, 3).join(" ")}… failed (${r.status ?? r.signal}):\n${tail}`);
-  }
-  return { stdout: r.stdout, stderr: r.stderr };
+/** Runs a command without blocking the event loop, so independent resources are performed in parallel, as the engine does. */
+function run(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(cmd, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      const stdout = Buffer.concat(out).toString("utf8");
+      const stderr = Buffer.concat(err).toString("utf8");
+      if (code === 0) resolvePromise({ stdout, stderr });
+      else reject(new Error(`${cmd} ${args.slice(0, 3).join(" ")}… failed (${code ?? signal}):\n${stderr.split("\n").slice(-25).join("\n")}`));
+    });
+  });
 }
 
 interface CacheEntry {
@@ -104,11 +110,11 @@ export function buildxArgs(inputs: Record<string, unknown>, metadataFile: string
   return args;
 }
 
-function performImage(inputs: Record<string, unknown>, cwd: string): Record<string, unknown> {
+async function performImage(inputs: Record<string, unknown>, cwd: string): Promise<Record<string, unknown>> {
   const dir = mkdtempSync(join(tmpdir(), "pgi-exec-"));
   try {
     const meta = join(dir, "metadata.json");
-    run("docker", buildxArgs(inputs, meta), { cwd });
+    await run("docker", buildxArgs(inputs, meta), { cwd });
     const digest = (JSON.parse(readFileSync(meta, "utf8")) as Record<string, string>)["containerimage.digest"];
     if (!/^sha256:[0-9a-f]{64}$/.test(digest ?? "")) throw new Error(`no image digest in build metadata: ${readFileSync(meta, "utf8")}`);
     const tags = (inputs.tags as string[] | undefined) ?? [];
@@ -118,13 +124,13 @@ function performImage(inputs: Record<string, unknown>, cwd: string): Record<stri
   }
 }
 
-function performCommand(inputs: Record<string, unknown>, cwd: string): Record<string, unknown> {
+async function performCommand(inputs: Record<string, unknown>, cwd: string): Promise<Record<string, unknown>> {
   const create = inputs.create as string | undefined;
   if (!create) return { ...inputs, stdout: "", stderr: "" };
   const interpreter = (inputs.interpreter as string[] | undefined) ?? ["/bin/sh", "-c"];
   const env = { ...process.env, ...((inputs.environment as Record<string, string> | undefined) ?? {}) };
   const dir = typeof inputs.dir === "string" && inputs.dir !== "" ? resolve(cwd, inputs.dir) : cwd;
-  const { stdout, stderr } = run(interpreter[0], [...interpreter.slice(1), create], { env, cwd: dir });
+  const { stdout, stderr } = await run(interpreter[0], [...interpreter.slice(1), create], { env, cwd: dir });
   // @pulumi/command records output without the trailing newline.
   return { ...inputs, stdout: stdout.replace(/\r?\n$/, ""), stderr: stderr.replace(/\r?\n$/, "") };
 }
@@ -133,6 +139,13 @@ function stable(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x !== null && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : x,
   );
+}
+
+/** The SDK's own "all registrations settled" promise (not in its public typings). */
+function waitForRPCs(): Promise<void> {
+  const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
+  if (runtime.waitForRPCs === undefined) throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs; the executor cannot tell when a run is over");
+  return runtime.waitForRPCs();
 }
 
 function resolveOutput(value: unknown): Promise<unknown> {
@@ -150,17 +163,17 @@ export async function execute(projectDir: string, config: Record<string, string>
   const state: Record<string, StateEntry> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as Record<string, StateEntry>) : {};
   const next: Record<string, StateEntry> = {};
   const result: ExecutorResult = { ok: false, outputs: {}, performed: [], unchanged: [], registered: [] };
+  const failures: string[] = [];
   // Resources that failed are absent from `next`, as from a real stack's state; untouched old entries stay
-  // (Pulumi would delete them; retainOnDelete keeps the images anyway). Saved also when a registration fails.
+  // (Pulumi would delete them; retainOnDelete keeps the images anyway).
   const save = () => writeFileSync(stateFile, JSON.stringify({ ...state, ...next }, null, 1));
-  saveState = save;
   const cwd = resolve(projectDir);
   process.chdir(cwd);
 
   pulumi.runtime.setAllConfig(config, secretKeys);
   await pulumi.runtime.setMocks(
     {
-      newResource(args) {
+      async newResource(args) {
         result.registered.push({ type: args.type, name: args.name });
         const key = `${args.type}::${args.name}`;
         const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
@@ -173,10 +186,16 @@ export async function execute(projectDir: string, config: Record<string, string>
         }
         const t0 = Date.now();
         let outputs: Record<string, unknown>;
-        if (args.type === "docker-build:index:Image") outputs = performImage(inputs, cwd);
-        else if (args.type === "command:local:Command") outputs = performCommand(inputs, cwd);
-        else if (args.custom === false || !args.type.includes(":index:") || args.type.startsWith("postgres-images:")) outputs = inputs;
-        else throw new Error(`the executor cannot perform ${args.type}`);
+        try {
+          if (args.type === "docker-build:index:Image") outputs = await performImage(inputs, cwd);
+          else if (args.type === "command:local:Command") outputs = await performCommand(inputs, cwd);
+          else if (args.custom === false || args.type.startsWith("postgres-images:")) outputs = inputs;
+          else throw new Error(`the executor cannot perform ${args.type}`);
+        } catch (e) {
+          // A failed resource is not recorded in state; the run fails once everything settled.
+          failures.push(`${args.name}: ${e instanceof Error ? e.message : String(e)}`);
+          throw e;
+        }
         result.performed.push({ type: args.type, name: args.name, seconds: (Date.now() - t0) / 1000 });
         next[key] = { inputs: fingerprint, outputs };
         return { id: `${args.name}-id`, state: outputs };
@@ -196,9 +215,12 @@ export async function execute(projectDir: string, config: Record<string, string>
       if (name === "default" || name === "__esModule") continue;
       result.outputs[name] = await resolveOutput(value);
     }
-    result.ok = true;
+    // Outputs can settle before resources nothing depends on (the cosign commands): wait for every registration.
+    await waitForRPCs();
+    result.ok = failures.length === 0;
+    if (!result.ok) result.error = failures.join("\n");
   } catch (e) {
-    result.error = e instanceof Error ? e.message : String(e);
+    result.error = [e instanceof Error ? e.message : String(e), ...failures].join("\n");
   }
   save();
   return result;
@@ -213,11 +235,8 @@ if (require.main === module) {
   const cfg = JSON.parse(readFileSync(values.config, "utf8")) as { config: Record<string, string>; secrets: string[] };
   const out = resolve(values.out);
   const state = resolve(values.state);
-  process.on("unhandledRejection", (e) => {
-    saveState();
-    writeFileSync(out, JSON.stringify({ ok: false, error: e instanceof Error ? e.message : String(e), outputs: {}, performed: [], unchanged: [], registered: [] }));
-    process.exit(1);
-  });
+  // The SDK leaves a failed registration's promise unhandled; the failure is already in `failures`.
+  process.on("unhandledRejection", () => undefined);
   execute(values.dir, cfg.config, cfg.secrets, state)
     .then((r) => {
       writeFileSync(out, JSON.stringify(r, null, 1));
