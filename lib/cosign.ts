@@ -29,6 +29,12 @@ export const ENV = {
   issuer: "CERT_OIDC_ISSUER",
   predicate: "PREDICATE",
   platform: "PLATFORM",
+  /** Promotion: the testing image by digest, `TESTING_REPO@sha256:…`. */
+  sourceRef: "SOURCE_REF",
+  /** Promotion: the digest every production tag must resolve to. */
+  digest: "DIGEST",
+  /** Promotion: the production tags, one per line. */
+  tags: "TAGS",
 } as const;
 
 /** Writes an SPDX 2.3 JSON document for one platform of an image (scripts/sbom-from-image.sh IMAGE_REF PLATFORM OUT). */
@@ -135,6 +141,82 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
       `trap 'rm -f "$sbom"' EXIT`,
       `${SBOM_SCRIPT} "$${ENV.imageRef}" "$${ENV.platform}" "$sbom"`,
       `cosign attest ${f.args.join(" ")} --type spdxjson --predicate "$sbom" "$${ENV.imageRef}"`,
+    ]),
+    environment: f.environment,
+  };
+}
+
+/**
+ * Promotion of one cell: `cosign copy --force` of SOURCE_REF (the testing index by digest, with its
+ * signatures and attestations) to every production tag in TAGS (one per line), then a check that every
+ * tag now resolves to exactly DIGEST, which it prints. Values only arrive in the environment; the
+ * script is fixed text. Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
+ *
+ * First, `docker buildx imagetools create` puts the index itself (unchanged: one source, no
+ * annotations) under the first tag: it pushes the platform manifests before the index. `cosign copy`
+ * pushes an index and its platform manifests concurrently, and a registry rejects the index when it
+ * comes first (MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID, seen here; spiffe/spire#6738); with the
+ * manifests already there, the copy only adds the signatures and attestations and the other tags.
+ */
+export function promoteCommand(): CosignCommand {
+  return {
+    script: script([
+      `case "$${ENV.sourceRef}" in *@"$${ENV.digest}") ;; *) echo "promote: SOURCE_REF $${ENV.sourceRef} does not name DIGEST $${ENV.digest}" >&2; exit 2 ;; esac`,
+      `[ -n "$${ENV.tags}" ] || { echo "promote: TAGS is empty" >&2; exit 2; }`,
+      `first="$(printf '%s\\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
+      `docker buildx imagetools create --tag "$first" "$${ENV.sourceRef}" >&2`,
+      "while IFS= read -r tag; do",
+      '  [ -n "$tag" ] || continue',
+      `  cosign copy --force "$${ENV.sourceRef}" "$tag" >&2`,
+      "done <<EOF",
+      `$${ENV.tags}`,
+      "EOF",
+      "while IFS= read -r tag; do",
+      '  [ -n "$tag" ] || continue',
+      `  got="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' | tr -d '"[:space:]')"`,
+      `  if [ "$got" != "$${ENV.digest}" ]; then echo "promote: $tag resolves to \${got:-nothing}, not $${ENV.digest} (copied from $${ENV.sourceRef})" >&2; exit 1; fi`,
+      "done <<EOF",
+      `$${ENV.tags}`,
+      "EOF",
+      `printf '%s\\n' "$${ENV.digest}"`,
+    ]),
+    environment: {},
+  };
+}
+
+/** Reads the predicate of the first SLSA v1 provenance statement about the image's digest (node: the program's own runtime). */
+const EXTRACT_PROVENANCE = [
+  'const fs = require("fs");',
+  "const [file, out, ref] = process.argv.slice(1);",
+  'const digest = ref.slice(ref.lastIndexOf("@sha256:") + 8);',
+  'for (const line of fs.readFileSync(file, "utf8").split("\\n")) {',
+  "  if (line.trim() === \"\") continue;",
+  '  const s = JSON.parse(Buffer.from(JSON.parse(line).payload, "base64").toString("utf8"));',
+  '  if (s.predicateType === "https://slsa.dev/provenance/v1" && (s.subject || []).some((x) => x.digest && x.digest.sha256 === digest)) {',
+  "    fs.writeFileSync(out, JSON.stringify(s.predicate));",
+  "    process.exit(0);",
+  "  }",
+  "}",
+  'console.error("attest-provenance: " + ref + " has no SLSA v1 provenance about its digest to attest again (was it attested where it was built?)");',
+  "process.exit(1);",
+].join("\n");
+
+/**
+ * Promotion re-attests the build's provenance with the production identity: the SLSA v1 predicate
+ * comes from the attestation `cosign copy` brought along (its statement must be about IMAGE_REF's
+ * digest), and `cosign attest` signs it again. The build happened once, in testing: the predicate
+ * still describes that build; only the signer changes.
+ */
+export function reattestProvenanceCommand(s: ActiveSigning): CosignCommand {
+  const f = signerFlags(s);
+  return {
+    script: script([
+      'statements="$(mktemp)"',
+      'predicate="$(mktemp)"',
+      `trap 'rm -f "$statements" "$predicate"' EXIT`,
+      `cosign download attestation --predicate-type slsaprovenance1 "$${ENV.imageRef}" > "$statements"`,
+      `node -e '${EXTRACT_PROVENANCE}' "$statements" "$predicate" "$${ENV.imageRef}"`,
+      `cosign attest ${f.args.join(" ")} --type slsaprovenance1 --predicate "$predicate" "$${ENV.imageRef}"`,
     ]),
     environment: f.environment,
   };

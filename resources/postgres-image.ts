@@ -8,12 +8,17 @@ import type { Cell } from "../lib/matrix";
 import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
 import { parseStamp } from "../lib/stamp";
+import { STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
 import { signatureCommands } from "./signature";
 
 export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
 
-/** Prints the build time; it runs only when the stamp command is created, i.e. when the cell's definition changes. */
-export const STAMP_COMMAND = "date -u +%Y-%m-%dT%H:%M:%SZ";
+/**
+ * Prints the build time; it runs only when the stamp command is created, i.e. when the cell's
+ * definition changes. It never picks a minute whose timestamped tag already exists in the registry
+ * (lib/stamp-command.ts): its environment holds that tag's prefix and suffix.
+ */
+export const STAMP_COMMAND = STAMP_SCRIPT;
 
 export interface PostgresImageArgs {
   readonly cell: Cell;
@@ -39,7 +44,7 @@ export class PostgresImage extends pulumi.ComponentResource {
 
     // The stamp is recorded in state and only replaced when what defines the image changes, so an
     // unchanged cell keeps its build time, hence its tags and labels, hence no rebuild.
-    const builtAt = new command.local.Command(`${cell.name}-built-at`, { create: STAMP_COMMAND, triggers: [definitionHash(cell, settings, sources)] }, { parent: this });
+    const builtAt = new command.local.Command(`${cell.name}-built-at`, { create: STAMP_COMMAND, environment: stampEnvironment(cell), triggers: [definitionHash(cell, settings, sources)] }, { parent: this });
     const stamp = builtAt.stdout.apply(parseStamp);
     // Only tags, labels and the exporter carry the build time; the rest is known now.
     const fixed = imageSpec(cell, settings, PLACEHOLDER_STAMP);

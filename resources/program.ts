@@ -4,6 +4,7 @@ import type { BuildSources } from "../lib/definition";
 import { matrix } from "../lib/matrix";
 import type { Settings } from "../lib/settings";
 import { PostgresImage } from "./postgres-image";
+import { promotedImages, type PromotedImage } from "./promotion";
 
 export interface ProgramSecrets {
   /** `postgres-images:cosignPassword`, for signing mode key. */
@@ -24,13 +25,20 @@ export interface ProgramOutputs {
   readonly targets: string[];
   readonly catalogs: pulumi.Output<ClusterImageCatalog[]>;
   /** The components, for callers that wire more resources to them. */
-  readonly components: readonly PostgresImage[];
+  readonly components: readonly (PostgresImage | PromotedImage)[];
 }
 
-/** The whole program for validated settings: one PostgresImage per selected cell, and the stack's outputs. */
+/**
+ * The whole program for validated settings: one PostgresImage per selected cell (or, on a production
+ * stack with `promoteFrom`, one PromotedImage copying the testing stack's image by digest), and the
+ * stack's outputs, the same shape either way.
+ */
 export function postgresImages(settings: Settings, sources: BuildSources, secrets: ProgramSecrets = {}): ProgramOutputs {
   const cells = matrix(settings);
-  const components = cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword }));
+  const components =
+    settings.promoteFrom !== ""
+      ? promotedImages(settings, cells, secrets.cosignPassword)
+      : cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword }));
   const images = pulumi.output(
     Object.fromEntries(components.map((c, i) => [cells[i].name, { digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }])),
   ) as pulumi.Output<Record<string, ImageOutput>>;

@@ -1,6 +1,16 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { attestProvenanceCommand, attestSbomCommand, ENV, signCommand, signingRef, verifyCommand, type ActiveSigning, type CosignCommand } from "../lib/cosign";
+import {
+  attestProvenanceCommand,
+  attestSbomCommand,
+  ENV,
+  reattestProvenanceCommand,
+  signCommand,
+  signingRef,
+  verifyCommand,
+  type ActiveSigning,
+  type CosignCommand,
+} from "../lib/cosign";
 import type { Cell } from "../lib/matrix";
 
 export interface SignatureArgs {
@@ -10,8 +20,13 @@ export interface SignatureArgs {
   readonly signing: ActiveSigning;
   /** The cosign key's password (Pulumi secret); only ever placed in the commands' environment. */
   readonly password?: pulumi.Output<string>;
-  /** The SLSA v1 provenance predicate, JSON. */
-  readonly provenance: pulumi.Output<string>;
+  /**
+   * The SLSA v1 provenance predicate, JSON; undefined for a promoted image, whose provenance (of the
+   * testing build) is read from the attestation that came with it and attested again by this signer.
+   */
+  readonly provenance?: pulumi.Output<string>;
+  /** Resources the signature waits for (a promotion's copy). */
+  readonly after?: readonly pulumi.Resource[];
 }
 
 export interface SignatureCommands {
@@ -59,11 +74,13 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
       { parent, dependsOn },
     );
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), secretEnv, []);
+  const sign = make(`${cell.name}-sign`, signCommand(signing), secretEnv, [...(args.after ?? [])]);
   const v = verifyCommand(signing);
   const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, [sign]);
   const attestations = [
-    make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { ...secretEnv, [ENV.predicate]: args.provenance }, [sign]),
+    args.provenance === undefined
+      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), secretEnv, [sign])
+      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { ...secretEnv, [ENV.predicate]: args.provenance }, [sign]),
     ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { ...secretEnv, [ENV.platform]: p }, [sign])),
   ];
   return { sign, verify, attestations };

@@ -5,7 +5,9 @@
  *
  *   node --import tsx test/e2e/executor.ts --config CONFIG.json --state STATE.json --out RESULT.json
  *
- * CONFIG.json holds `postgres-images:KEY` values; `secrets` lists the keys that are secret.
+ * CONFIG.json holds `postgres-images:KEY` values; `secrets` lists the keys that are secret;
+ * `stackReferences` (optional) maps a stack name to its outputs, what a `pulumi.StackReference` to it reads
+ * (a production stack promoting from a testing stack reads the testing run's outputs this way).
  * STATE.json plays the engine's state: a resource whose inputs did not change keeps its old outputs and
  * is not performed again, as `pulumi up` does; a resource that fails is not recorded, so the next run retries it.
  */
@@ -149,17 +151,20 @@ function waitForRPCs(): Promise<void> {
 }
 
 function resolveOutput(value: unknown): Promise<unknown> {
-  return new Promise((res) => {
-    // Deep-unwraps nested Outputs, as a stack's outputs are.
-    (pulumi.output(value as pulumi.Input<object>) as pulumi.Output<unknown>).apply((v) => {
-      res(v);
-      return v;
-    });
-  });
+  // Deep-unwraps nested Outputs, as a stack's outputs are. A failed Output (an error thrown in an apply,
+  // such as a promotion's bad testing outputs) rejects, failing the run, instead of never settling
+  // (an `apply` callback alone would leave the process to exit 0 without a result).
+  return (pulumi.output(value as pulumi.Input<object>) as unknown as { promise(): Promise<unknown> }).promise();
 }
 
 /** Evaluates the program in `projectDir` with `config` and performs its resources; state is read and written in `stateFile`. */
-export async function execute(projectDir: string, config: Record<string, string>, secretKeys: string[], stateFile: string): Promise<ExecutorResult> {
+export async function execute(
+  projectDir: string,
+  config: Record<string, string>,
+  secretKeys: string[],
+  stateFile: string,
+  stackReferences: Record<string, Record<string, unknown>> = {},
+): Promise<ExecutorResult> {
   const state: Record<string, StateEntry> = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, "utf8")) as Record<string, StateEntry>) : {};
   const next: Record<string, StateEntry> = {};
   const result: ExecutorResult = { ok: false, outputs: {}, performed: [], unchanged: [], registered: [] };
@@ -177,6 +182,13 @@ export async function execute(projectDir: string, config: Record<string, string>
         result.registered.push({ type: args.type, name: args.name });
         const key = `${args.type}::${args.name}`;
         const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        // A StackReference is a read of another stack's outputs: nothing is performed or kept in state.
+        if (args.type === "pulumi:pulumi:StackReference") {
+          const name = typeof inputs.name === "string" ? inputs.name : args.name;
+          const outputs = stackReferences[name];
+          if (outputs === undefined) throw new Error(`unknown stack "${name}": CONFIG.json's stackReferences has ${Object.keys(stackReferences).join(", ") || "no stacks"}`);
+          return { id: name, state: { name, outputs, secretOutputNames: [] } };
+        }
         const fingerprint = stable(inputs);
         const before = state[key];
         if (before && before.inputs === fingerprint) {
@@ -232,12 +244,12 @@ if (require.main === module) {
     process.stderr.write("usage: executor.ts --config CONFIG.json --state STATE.json --out RESULT.json [--dir PROJECT]\n");
     process.exit(2);
   }
-  const cfg = JSON.parse(readFileSync(values.config, "utf8")) as { config: Record<string, string>; secrets: string[] };
+  const cfg = JSON.parse(readFileSync(values.config, "utf8")) as { config: Record<string, string>; secrets: string[]; stackReferences?: Record<string, Record<string, unknown>> };
   const out = resolve(values.out);
   const state = resolve(values.state);
   // The SDK leaves a failed registration's promise unhandled; the failure is already in `failures`.
   process.on("unhandledRejection", () => undefined);
-  execute(values.dir, cfg.config, cfg.secrets, state)
+  execute(values.dir, cfg.config, cfg.secrets, state, cfg.stackReferences ?? {})
     .then((r) => {
       writeFileSync(out, JSON.stringify(r, null, 1));
       process.exitCode = r.ok ? 0 : 1;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { parseCsvRecord } from "../../lib/csv";
-import { POSTGRES_IMAGE_TYPE } from "../../resources/postgres-image";
+import { POSTGRES_IMAGE_TYPE, STAMP_COMMAND } from "../../resources/postgres-image";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
 
 
@@ -125,7 +125,10 @@ describe("golden stack under mocks", () => {
     for (const name of expected.group.default.targets) {
       const stamp = commands.get(`${name}-built-at`);
       assert.ok(stamp, name);
-      assert.equal(stamp.inputs.create, "date -u +%Y-%m-%dT%H:%M:%SZ");
+      // The guarded stamp (lib/stamp-command.ts): never a minute whose timestamped tag exists already.
+      assert.equal(stamp.inputs.create, STAMP_COMMAND);
+      const env = stamp.inputs.environment as Record<string, string>;
+      assert.ok(env.STAMP_TAG_PREFIX.startsWith("localhost:5000/postgresql-testing:") && env.STAMP_TAG_SUFFIX.startsWith("-"), name);
       const triggers = stamp.inputs.triggers as string[];
       assert.equal(triggers.length, 1);
       assert.match(triggers[0], /^[0-9a-f]{64}$/);

@@ -7,9 +7,14 @@
  *   last inputs and outputs;
  * - a resource whose inputs equal its recorded inputs is a no-op: the recorded outputs come back,
  *   nothing runs, no image is built;
- * - otherwise it is created (or updated): a stamp command prints the harness's fake clock, an
+ * - otherwise it is created (or updated): a stamp command prints the harness's fake clock, a
+ *   promote command prints its DIGEST (as the real one does once every tag resolves to it), an
  *   Image gets digest = sha256 of its inputs (so any content change is a new digest), every
  *   command is recorded as executed with its environment, and `fail` can make it fail;
+ * - a StackReference (`pulumi:pulumi:StackReference`, inputs `{name}`) is a read: its state is
+ *   `{name, outputs, secretOutputNames: []}` with the outputs given in `stackOutputs` for that
+ *   name (an unknown name fails, as the engine fails on a stack that does not exist); reads are
+ *   recorded with action "read" and kept out of state;
  * - a failed run keeps the old state plus whatever succeeded (a failed create is not recorded),
  *   a successful run drops resources it no longer registers.
  *
@@ -32,6 +37,7 @@ import { postgresImages } from "../../resources/program";
 export const ROOT = join(__dirname, "..", "..");
 export const IMAGE_TYPE = "docker-build:index:Image";
 export const COMMAND_TYPE = "command:local:Command";
+export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 export const GOLDEN_DIR = join(ROOT, "..", "shared", "fixtures", "bake-default");
 
 /** The golden stack's values (Pulumi.golden.yaml beside expected.json), keys without namespace. */
@@ -59,7 +65,7 @@ export interface EngineState {
   readonly resources: ReadonlyMap<string, StoredResource>;
 }
 
-export type Action = "create" | "update" | "same" | "component" | "failed";
+export type Action = "create" | "update" | "same" | "component" | "failed" | "read";
 
 export interface ResourceRecord {
   readonly type: string;
@@ -102,6 +108,8 @@ export interface EvaluateOptions {
   /** The directory build paths are relative to; default a fixed scratch project with a one-line Dockerfile. */
   readonly cwd?: string;
   readonly stack?: string;
+  /** Outputs of other stacks by fully qualified name, for StackReferences: {"org/postgres-images/testing": {images: …}}. */
+  readonly stackOutputs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface Timings {
@@ -234,6 +242,14 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
         record("component", {});
         return { id: undefined, state: {} };
       }
+      if (args.type === STACK_REFERENCE_TYPE) {
+        const name = typeof inputs.name === "string" ? inputs.name : args.name;
+        const stackOutputs = options.stackOutputs?.[name];
+        if (stackOutputs === undefined) throw new Error(`unknown stack "${name}" (the harness has outputs for: ${Object.keys(options.stackOutputs ?? {}).join(", ") || "none"})`);
+        const state = { name, outputs: stackOutputs, secretOutputNames: [] };
+        record("read", state);
+        return { id: name, state };
+      }
       const old = previous.get(key);
       if (old !== undefined && canonicalJson(old.inputs) === canonicalJson(inputs)) {
         record("same", old.outputs);
@@ -245,7 +261,8 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
       if (args.type === COMMAND_TYPE) {
         const env = (inputs.environment ?? {}) as Record<string, string>;
         executed.push({ name: args.name, create: String(inputs.create), environment: env, failed });
-        outputs = { ...inputs, stdout: args.name.endsWith("-built-at") ? `${clock}\n` : "", stderr: "" };
+        const stdout = args.name.endsWith("-built-at") ? `${clock}\n` : args.name.endsWith("-promote") ? `${env.DIGEST ?? ""}\n` : "";
+        outputs = { ...inputs, stdout, stderr: "" };
       } else if (args.type === IMAGE_TYPE) {
         if (!failed) builds.push(args.name);
         const digest = `sha256:${sha256(canonicalJson(inputs))}`;
@@ -325,7 +342,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
   const ok = errors.length === 0;
   const next = new Map<string, StoredResource>(ok ? [] : previous);
   for (const r of records.values()) {
-    if (r.action !== "component" && r.action !== "failed") next.set(r.key, { inputs: r.inputs, outputs: r.outputs });
+    if (r.action !== "component" && r.action !== "failed" && r.action !== "read") next.set(r.key, { inputs: r.inputs, outputs: r.outputs });
   }
   const deleted = ok ? [...previous.keys()].filter((k) => !next.has(k)) : [];
   return {

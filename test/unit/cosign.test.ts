@@ -1,10 +1,20 @@
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
-import { attestProvenanceCommand, attestSbomCommand, signCommand, signingRef, verifyCommand, type ActiveSigning, type CosignCommand } from "../../lib/cosign";
+import {
+  attestProvenanceCommand,
+  attestSbomCommand,
+  promoteCommand,
+  reattestProvenanceCommand,
+  signCommand,
+  signingRef,
+  verifyCommand,
+  type ActiveSigning,
+  type CosignCommand,
+} from "../../lib/cosign";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const KEY: ActiveSigning = { mode: "key", key: "cosign.key", tlogUpload: true, rekorUrl: "", verify: { publicKey: "cosign.pub" } };
@@ -82,5 +92,108 @@ describe("cosign commands", () => {
     const { args, files } = argv(attestSbomCommand(KEY), { IMAGE_REF: "r@x", PLATFORM: "linux/arm64" });
     assert.deepEqual(args.slice(4, 6), ["--type", "spdxjson"]);
     assert.deepEqual(files, ['{"spdxVersion":"SPDX-2.3","for":"r@x linux/arm64"}']);
+  });
+});
+
+/**
+ * Runs a script with a fake `cosign` that logs each call's arguments as one JSON line (and answers
+ * `download attestation` with `attestations`), and a fake `docker` that logs `imagetools create` the
+ * same way (as ["docker", …]) and whose `imagetools inspect TAG` prints the digest `resolves[TAG]` in
+ * Go-template JSON form (or fails when there is none).
+ */
+function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "cosign-promote-"));
+  writeFileSync(join(dir, "resolves.json"), JSON.stringify(options.resolves ?? {}));
+  writeFileSync(join(dir, "attestations"), options.attestations ?? "");
+  const node = process.execPath;
+  writeFileSync(
+    join(dir, "cosign"),
+    `#!/bin/sh\n${node} -e 'const fs=require("fs");const a=process.argv.slice(1);const i=a.indexOf("--predicate");fs.appendFileSync(process.env.LOG,JSON.stringify({args:a,predicate:i>=0?fs.readFileSync(a[i+1],"utf8"):undefined})+"\\n")' -- "$@"\n` +
+      `[ "$1 $2" = "download attestation" ] && cat "${dir}/attestations"\nexit 0\n`,
+  );
+  writeFileSync(
+    join(dir, "docker"),
+    `#!/bin/sh\nif [ "$1 $2 $3" = "buildx imagetools create" ]; then ${node} -e 'require("fs").appendFileSync(process.env.LOG,JSON.stringify({args:["docker",...process.argv.slice(1)]})+"\\n")' -- "$@"; exit 0; fi\n[ "$1 $2 $3" = "buildx imagetools inspect" ] || exit 99\n${node} -e 'const r=require(process.argv[1]);const d=r[process.argv[2]];if(!d){console.error("ERROR: not found");process.exit(1)}console.log(JSON.stringify(d))' "${dir}/resolves.json" "$4"\n`,
+  );
+  chmodSync(join(dir, "cosign"), 0o755);
+  chmodSync(join(dir, "docker"), 0o755);
+  const log = join(dir, "log");
+  const r = spawnSync("/bin/sh", ["-c", c.script], { encoding: "utf8", cwd: dir, env: { PATH: `${dir}:${dirname(node)}:/usr/bin:/bin`, LOG: log, ...c.environment, ...env } });
+  let calls: { args: string[]; predicate?: string }[] = [];
+  try {
+    calls = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { args: string[]; predicate?: string });
+  } catch {
+    calls = [];
+  }
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, calls };
+}
+
+describe("promotion commands", () => {
+  const SOURCE = `reg.example/pg/postgresql-testing@${DIGEST}`;
+  const TAGS = ["reg.example/pg/postgresql:17-minimal-trixie", "reg.example/pg/postgresql:17.11-minimal-trixie", "reg.example/pg/postgresql:17.11-202611020830-minimal-trixie"];
+
+  it("copies the source by digest to every tag with --force, checks each tag resolves to the digest, prints it", () => {
+    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves: Object.fromEntries(TAGS.map((t) => [t, DIGEST])) });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${DIGEST}\n`);
+    assert.deepEqual(r.calls.map((c) => c.args), [
+      // The index with its platform manifests first, unchanged (cosign copy races an index against its manifests).
+      ["docker", "buildx", "imagetools", "create", "--tag", TAGS[0], SOURCE],
+      ...TAGS.map((t) => ["copy", "--force", SOURCE, t]),
+    ]);
+  });
+
+  it("fails loudly when a tag resolves to another digest after the copy", () => {
+    const other = `sha256:${"b".repeat(64)}`;
+    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves: { [TAGS[0]]: DIGEST, [TAGS[1]]: other, [TAGS[2]]: DIGEST } });
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, new RegExp(`promote: ${TAGS[1]} resolves to ${other}, not ${DIGEST}`));
+  });
+
+  it("fails when a tag cannot be read back at all", () => {
+    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS[0] }, { resolves: {} });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /resolves to nothing/);
+  });
+
+  it("refuses a source that is not the digest, before copying anything; hostile tags stay one argument", () => {
+    const r = fakeRun(promoteCommand(), { SOURCE_REF: "reg.example/pg/postgresql-testing:17", DIGEST, TAGS: TAGS[0] });
+    assert.equal(r.status, 2);
+    assert.deepEqual(r.calls, []);
+    const hostile = `reg.example/x:t "$(touch pwned)" \`id\``;
+    const h = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [hostile]: DIGEST } });
+    assert.equal(h.status, 0, h.stderr);
+    assert.deepEqual(h.calls[0].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
+    assert.deepEqual(h.calls[1].args, ["copy", "--force", SOURCE, hostile]);
+  });
+
+  it("re-attests the copied SLSA provenance about the image's digest, with this signer", () => {
+    const statement = (predicateType: string, sha: string, predicate: unknown) =>
+      JSON.stringify({ payloadType: "application/vnd.in-toto+json", payload: Buffer.from(JSON.stringify({ _type: "https://in-toto.io/Statement/v0.1", predicateType, subject: [{ name: "x", digest: { sha256: sha } }], predicate })).toString("base64"), signatures: [] });
+    const mine = { buildDefinition: { buildType: "mine", note: "it's $(not) `run`" } };
+    const attestations = [
+      statement("https://spdx.dev/Document", DIGEST.slice(7), { spdx: 1 }),
+      statement("https://slsa.dev/provenance/v1", "b".repeat(64), { buildDefinition: { buildType: "another image" } }),
+      statement("https://slsa.dev/provenance/v1", DIGEST.slice(7), mine),
+    ].join("\n");
+    const ref = `reg.example/pg/postgresql@${DIGEST}`;
+    const r = fakeRun(reattestProvenanceCommand(KEY), { IMAGE_REF: ref }, { attestations: `${attestations}\n` });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.calls[0].args, ["download", "attestation", "--predicate-type", "slsaprovenance1", ref]);
+    const attest = r.calls[1];
+    assert.deepEqual(attest.args.slice(0, 6), ["attest", "--yes", "--key", "cosign.key", "--type", "slsaprovenance1"]);
+    assert.equal(attest.args[attest.args.length - 1], ref);
+    assert.deepEqual(JSON.parse(attest.predicate!), mine);
+  });
+
+  it("refuses to re-attest when no provenance is about this digest", () => {
+    const r = fakeRun(reattestProvenanceCommand(KEY), { IMAGE_REF: `reg.example/pg/postgresql@${DIGEST}` }, { attestations: "" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /has no SLSA v1 provenance about its digest/);
+    assert.equal(r.calls.length, 1, "nothing attested");
   });
 });

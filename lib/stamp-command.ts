@@ -1,0 +1,57 @@
+import type { Cell } from "./matrix";
+
+/**
+ * The stamp command: prints a cell's build time, whose minute names the timestamped tag
+ * (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`, lib/metadata.ts `timestampedTag`). That tag names one build
+ * and nothing else, so the command refuses a minute whose tag already exists in the registry: a
+ * cell rebuilt twice within one UTC minute would otherwise push its second build over the first's tag.
+ *
+ * It takes one instant (`date -u +%s`), builds the tag of that minute from STAMP_TAG_PREFIX and
+ * STAMP_TAG_SUFFIX, and asks the registry (`docker buildx imagetools inspect TAG`: exit status 0 =
+ * the tag exists, anything else = it does not, as far as can be told). If it exists, it waits for the
+ * next minute (STAMP_SLEEP, `sleep` by default, a hook for tests) and tries that minute; after
+ * 2 retries it fails. It prints the chosen instant as RFC 3339 with seconds. GNU date (`-d @EPOCH`).
+ */
+export const STAMP_ENV = { prefix: "STAMP_TAG_PREFIX", suffix: "STAMP_TAG_SUFFIX" } as const;
+
+/** How many later minutes are tried after the first one's tag was found taken. */
+export const STAMP_RETRIES = 2;
+
+export const STAMP_SCRIPT = [
+  "set -eu",
+  'command -v docker >/dev/null 2>&1 || { echo "stamp: docker is not on PATH; the stamp command needs it (docker buildx imagetools) to check that this minute\'s timestamped tag is not taken yet" >&2; exit 1; }',
+  `: "$\{${STAMP_ENV.prefix}:?stamp: ${STAMP_ENV.prefix} is not set}" "$\{${STAMP_ENV.suffix}:?stamp: ${STAMP_ENV.suffix} is not set}"`,
+  "now=$(date -u +%s)",
+  "retries=0",
+  "while :; do",
+  "  minute=$((now - now % 60))",
+  `  tag="$${STAMP_ENV.prefix}$(date -u -d "@$minute" +%Y%m%d%H%M)$${STAMP_ENV.suffix}"`,
+  '  if ! docker buildx imagetools inspect "$tag" >/dev/null 2>&1; then break; fi',
+  `  if [ "$retries" -ge ${STAMP_RETRIES} ]; then`,
+  `    echo "stamp: $tag exists, as did the timestamped tags of the ${STAMP_RETRIES} minutes before it; a timestamped tag is never moved to other content, so this build gets no tag (retry later)" >&2`,
+  "    exit 1",
+  "  fi",
+  "  retries=$((retries + 1))",
+  '  echo "stamp: $tag already exists (this cell was built within this minute); waiting for the next minute" >&2',
+  "  next=$((minute + 60))",
+  '  while [ "$now" -lt "$next" ]; do',
+  '    "${STAMP_SLEEP:-sleep}" $((next - now))',
+  "    now=$(date -u +%s)",
+  "  done",
+  "done",
+  'date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ',
+].join("\n");
+
+/**
+ * The timestamped tag around its minute: `REPO:CLEAN-` and `-TYPE-DISTRO`, so that
+ * `prefix + YYYYMMDDhhmm + suffix` is `timestampedTag(cell, stamp)`.
+ */
+export function timestampedTagParts(cell: Cell): { readonly prefix: string; readonly suffix: string } {
+  return { prefix: `${cell.repository}:${cell.version.clean}-`, suffix: `-${cell.type}-${cell.base.distro}` };
+}
+
+/** The stamp command's environment for one cell. */
+export function stampEnvironment(cell: Cell): Record<string, string> {
+  const { prefix, suffix } = timestampedTagParts(cell);
+  return { [STAMP_ENV.prefix]: prefix, [STAMP_ENV.suffix]: suffix };
+}

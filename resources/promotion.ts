@@ -1,0 +1,114 @@
+/**
+ * Promotion testing → production by digest. A production stack with `promoteFrom` builds nothing: it
+ * reads the testing stack's `images` output and, per selected cell, copies the testing image index by
+ * digest (with its signatures and attestations) to the production tags, checks that every tag serves
+ * exactly that digest, then signs and attests it with the production identity and verifies.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { ENV, isSigning, promoteCommand } from "../lib/cosign";
+import type { Cell } from "../lib/matrix";
+import { planPromotions, PromotionError, testingRepository, type Promotion } from "../lib/promotion";
+import type { Settings } from "../lib/settings";
+import { signatureCommands } from "./signature";
+
+export const PROMOTED_IMAGE_TYPE = "postgres-images:index:PromotedImage";
+
+/**
+ * A pulumi.RunError (printed without stack trace) that keeps its one line. An error thrown inside an
+ * apply reaches the engine through the inputs of every resource that consumes the Output, and the
+ * SDK's serializer prefixes `error serializing property "environment": ` onto the *same* error object
+ * for each property level it passes (sdk/nodejs/runtime/rpc.ts serializeAllProperties), so the user
+ * would read a growing chain of prefixes. The message here ignores those writes; the SDK still
+ * reports the error once (it dedupes by identity) and the run fails.
+ */
+export function oneLineRunError(message: string): pulumi.RunError {
+  const error = new pulumi.RunError(message);
+  Object.defineProperty(error, "message", { get: () => message, set: () => undefined, enumerable: false, configurable: true });
+  return error;
+}
+
+/**
+ * The promotions of `cells` from the testing stack `settings.promoteFrom`, through one StackReference.
+ * The testing outputs only arrive as an Output, so a bad one fails inside apply: as a one-line
+ * RunError, which every resource consuming it (and the stack outputs) then fails with; nothing runs.
+ */
+export function testingPromotions(settings: Settings, cells: readonly Cell[]): pulumi.Output<Promotion[]> {
+  const testing = new pulumi.StackReference(settings.promoteFrom);
+  const source = { stack: settings.promoteFrom, testingRepository: testingRepository(settings.registry), productionRepository: settings.repository };
+  return testing.getOutput("images").apply((images: unknown) => {
+    try {
+      return planPromotions(cells, images, source);
+    } catch (e) {
+      if (e instanceof PromotionError) throw oneLineRunError(e.message);
+      throw e;
+    }
+  });
+}
+
+export interface PromotedImageArgs {
+  /** The production stack's cell (its repository is the production one). */
+  readonly cell: Cell;
+  readonly settings: Settings;
+  readonly promotion: pulumi.Output<Promotion>;
+  readonly cosignPassword?: pulumi.Output<string>;
+}
+
+/** One promoted cell: the copy by digest, then the production signature and attestations. */
+export class PromotedImage extends pulumi.ComponentResource {
+  readonly digest: pulumi.Output<string>;
+  readonly ref: pulumi.Output<string>;
+  readonly tags: pulumi.Output<string[]>;
+  readonly platforms: pulumi.Output<string[]>;
+
+  constructor(name: string, args: PromotedImageArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(PROMOTED_IMAGE_TYPE, name, {}, opts);
+    const { cell, settings, promotion } = args;
+    const testingDigest = promotion.apply((p) => p.digest);
+    const c = promoteCommand();
+
+    // Runs when created, i.e. for a new testing digest (`triggers`); an unchanged digest copies nothing.
+    const promote = new command.local.Command(
+      `${cell.name}-promote`,
+      {
+        create: c.script,
+        environment: {
+          ...c.environment,
+          [ENV.sourceRef]: promotion.apply((p) => p.sourceRef),
+          [ENV.digest]: testingDigest,
+          [ENV.tags]: promotion.apply((p) => p.tags.join("\n")),
+        },
+        triggers: [testingDigest],
+        addPreviousOutputInEnv: false,
+      },
+      // Copied tags are releases: removing a cell from production must not delete anything.
+      { parent: this, retainOnDelete: true },
+    );
+
+    // The copy printed the digest its tags resolve to; it must be the testing digest.
+    this.digest = pulumi.all([promotion, promote.stdout]).apply(([p, out]) => {
+      const printed = (out ?? "").trim().split("\n").pop() ?? "";
+      if (printed !== p.digest && !(pulumi.runtime.isDryRun() && printed === "")) {
+        throw oneLineRunError(`${cell.name}-promote: the production tags resolve to ${JSON.stringify(printed)}, not the testing digest ${p.digest}`);
+      }
+      return p.digest;
+    });
+    this.ref = promotion.apply((p) => p.ref);
+    this.tags = promotion.apply((p) => [...p.tags]);
+    this.platforms = promotion.apply((p) => [...p.platforms]);
+
+    if (isSigning(settings.signing)) {
+      // The production signature is on PROD_REPO@DIGEST; the SBOMs are made again from the promoted image and
+      // the testing build's provenance is attested again, so production's attestations carry its own identity.
+      signatureCommands({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, after: [promote] }, this);
+    }
+
+    this.registerOutputs({ digest: this.digest, ref: this.ref, tags: this.tags, platforms: this.platforms });
+  }
+}
+
+/** One PromotedImage per cell, in order, from a single StackReference. */
+export function promotedImages(settings: Settings, cells: readonly Cell[], cosignPassword?: pulumi.Output<string>): PromotedImage[] {
+  const promotions = testingPromotions(settings, cells);
+  return cells.map((cell, i) => new PromotedImage(cell.name, { cell, settings, promotion: promotions.apply((ps) => ps[i]), cosignPassword }));
+}
