@@ -14,7 +14,8 @@ async function once(m: BenchMatrix): Promise<{ ms: number; baselineMs: number; r
   return { ms: e.timings.totalMs, baselineMs: base.totalMs, resources: e.resources.length, inputsMs: e.timings.inputsMs };
 }
 
-export async function benchProgram(): Promise<string[]> {
+/** `bakeSeconds`: bake --print's median by cell count, where measured (the issue's goal: no slower than bake). */
+export async function benchProgram(bakeSeconds: ReadonlyMap<number, number>): Promise<string[]> {
   const lines: string[] = [];
   for (const m of [DEFAULT_MATRIX, largeMatrix()]) {
     await once(m); // warm-up: module loading and JIT
@@ -28,6 +29,11 @@ export async function benchProgram(): Promise<string[]> {
         `(config+validation+context hash ${r.inputsMs.toFixed(0)} ms); SDK alone with empty inputs ${(r.baselineMs / 1000).toFixed(2)} s; ` +
         `ratio ${ratio.toFixed(2)} (goal ≤ 1.5: ${ratio <= 1.5 ? "met" : "NOT met"})`,
     );
+    const bake = bakeSeconds.get(m.cells);
+    if (bake !== undefined) {
+      const vsBake = r.ms / 1000 / bake;
+      lines.push(`  against bake --print at ${m.cells} cells: ${vsBake.toFixed(1)}x its time (goal: no slower: ${vsBake <= 1 ? "met" : "NOT met"})`);
+    }
   }
   return lines;
 }
