@@ -8,7 +8,8 @@ import type { Cell } from "./matrix";
  *
  * It takes one instant (`date -u +%s`), builds the tag of that minute from STAMP_TAG_PREFIX and
  * STAMP_TAG_SUFFIX, and asks the registry (`docker buildx imagetools inspect TAG`: exit status 0 =
- * the tag exists, anything else = it does not, as far as can be told). If it exists, it waits for the
+ * the tag exists; "not found" = it does not; any other failure, such as a registry that refuses
+ * to say for a repository not created yet, is taken as "does not" with a warning on stderr). If it exists, it waits for the
  * next minute (STAMP_SLEEP, `sleep` by default, a hook for tests) and tries that minute; after
  * 2 retries it fails. It prints the chosen instant as RFC 3339 with seconds. GNU date (`-d @EPOCH`).
  */
@@ -26,7 +27,10 @@ export const STAMP_SCRIPT = [
   "while :; do",
   "  minute=$((now - now % 60))",
   `  tag="$${STAMP_ENV.prefix}$(date -u -d "@$minute" +%Y%m%d%H%M)$${STAMP_ENV.suffix}"`,
-  '  if ! docker buildx imagetools inspect "$tag" >/dev/null 2>&1; then break; fi',
+  '  if ! err=$(docker buildx imagetools inspect "$tag" 2>&1 >/dev/null); then',
+  '    case "$err" in *"not found"*|*"NOT_FOUND"*|*"manifest unknown"*|*"MANIFEST_UNKNOWN"*) ;; *) echo "stamp: warning: cannot tell whether $tag exists, taking it as free: $err" >&2 ;; esac',
+  "    break",
+  "  fi",
   `  if [ "$retries" -ge ${STAMP_RETRIES} ]; then`,
   `    echo "stamp: $tag exists, as did the timestamped tags of the ${STAMP_RETRIES} minutes before it; a timestamped tag is never moved to other content, so this build gets no tag (retry later)" >&2`,
   "    exit 1",

@@ -124,6 +124,21 @@ describe("stamp command", () => {
     assert.match(r.stderr, /STAMP_TAG_SUFFIX is not set/);
   });
 
+  it("warns, and takes the minute as free, when the registry cannot tell whether the tag exists", () => {
+    const f = fakes([]);
+    writeFileSync(join(f.dir, "docker"), '#!/bin/sh\necho "ERROR: dial tcp 127.0.0.1:5000: connect: connection refused" >&2; exit 1\n');
+    const r = f.run();
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n");
+    assert.match(r.stderr, /stamp: warning: cannot tell whether .*202611020830.* exists, taking it as free: ERROR: dial tcp .* connection refused/);
+  });
+
+  it("says nothing when the registry answers that the tag does not exist", () => {
+    const r = fakes([]).run();
+    assert.equal(r.status, 0);
+    assert.equal(r.stderr, "");
+  });
+
   it("uses the real date and sleep by default", () => {
     const dir = mkdtempSync(join(tmpdir(), "stamp-real-"));
     writeFileSync(join(dir, "docker"), "#!/bin/sh\nexit 1\n");
