@@ -3,14 +3,14 @@
  * Docker engine, registry, QEMU and cosign set up by scripts/e2e-env.sh. Every check runs real tools.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import { getBlob, getManifest, INDEX, MANIFEST, platformManifests, splitRef } from "./registry";
 import type { ExecutorResult } from "./executor";
+import { getBlob, getManifest, INDEX, MANIFEST, platformManifests, splitRef } from "./registry";
+import { baseRef as localBase, cosign as cosignWith, requireTools, resolvedDigest, secondsSince, sh, statements, up as upStack, type ImageOutput } from "./support";
 import { ROOT } from "../helpers";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
@@ -18,23 +18,6 @@ const TYPES = (process.env.E2E_TYPES ?? "minimal,standard,system").split(",");
 const MAJOR = 17;
 const WORK = mkdtempSync(join(tmpdir(), "pgi-e2e-"));
 const COSIGN_PASSWORD = `e2e-${process.pid}-${Date.now()}`;
-
-interface ImageOutput {
-  digest: string;
-  ref: string;
-  tags: string[];
-  platforms: string[];
-}
-
-function sh(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; allowFail?: boolean; cwd?: string } = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...options.env }, cwd: options.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024 });
-  if (!options.allowFail && r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  return r;
-}
-
-function secondsSince(t0: number): number {
-  return Math.round((Date.now() - t0) / 100) / 10;
-}
 
 const timings: Record<string, number> = {};
 let baseRef = "";
@@ -44,26 +27,11 @@ let images: Record<string, ImageOutput> = {};
 
 /** Runs the program once through the executor, as `pulumi up` would, against the state file in WORK. */
 function up(): ExecutorResult {
-  const configFile = join(WORK, "config.json");
-  const namespaced = Object.fromEntries(Object.entries(config).map(([k, v]) => [`postgres-images:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-  namespaced["postgres-images:cosignPassword"] = COSIGN_PASSWORD;
-  writeFileSync(configFile, JSON.stringify({ config: namespaced, secrets: ["postgres-images:cosignPassword"] }));
-  const out = join(WORK, "result.json");
-  const r = sh(process.execPath, ["--import", "tsx", join(ROOT, "test/e2e/executor.ts"), "--config", configFile, "--state", join(WORK, "state.json"), "--out", out, "--dir", ROOT], {
-    allowFail: true,
-  });
-  let result: ExecutorResult;
-  try {
-    result = JSON.parse(readFileSync(out, "utf8")) as ExecutorResult;
-  } catch {
-    throw new Error(`executor produced no result (${r.status}): ${r.stderr.slice(-4000)}`);
-  }
-  if (!result.ok) throw new Error(`executor failed: ${result.error}\n${r.stderr.slice(-4000)}`);
-  return result;
+  return upStack({ work: WORK, name: "testing", config, secrets: { cosignPassword: COSIGN_PASSWORD } });
 }
 
 function cosign(args: string[], allowFail = false) {
-  return sh("cosign", args, { env: { COSIGN_PASSWORD }, allowFail, cwd: WORK });
+  return cosignWith(args, { cwd: WORK, password: COSIGN_PASSWORD, allowFail });
 }
 
 function run(ref: string, platform: string, script: string): string {
@@ -79,10 +47,8 @@ const START_SERVER = [
 describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
   before(() => {
     const t0 = Date.now();
-    for (const tool of ["docker", "cosign"]) {
-      if (sh("sh", ["-c", `command -v ${tool}`], { allowFail: true }).status !== 0) throw new Error(`${tool} is not installed: run scripts/e2e-env.sh up (as root)`);
-    }
-    baseRef = sh("bash", [join(ROOT, "scripts/e2e-env.sh"), "base-ref"]).stdout.trim();
+    requireTools();
+    baseRef = localBase();
     assert.match(baseRef, /^localhost:5000\/debian:trixie-slim@sha256:[0-9a-f]{64}$/);
     cosign(["generate-key-pair"]);
     const revision = sh("git", ["rev-parse", "HEAD"], { allowFail: true }).stdout.trim();
@@ -164,7 +130,7 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
     const any = Object.values(images)[0];
     const altered = "localhost:5000/postgresql-testing:e2e-altered";
     sh("docker", ["buildx", "imagetools", "create", "--tag", altered, "--annotation", "index:org.example.altered=yes", any.ref]);
-    const alteredDigest = sh("docker", ["buildx", "imagetools", "inspect", altered, "--format", "{{json .Manifest.Digest}}"]).stdout.trim().replace(/"/g, "");
+    const alteredDigest = resolvedDigest(altered);
     assert.notEqual(alteredDigest, any.digest);
     const bad = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", `localhost:5000/postgresql-testing@${alteredDigest}`], true);
     assert.notEqual(bad.status, 0, "an altered digest must not verify");
@@ -175,17 +141,14 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
       for (const type of ["slsaprovenance1", "spdxjson"]) {
         const r = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", type, img.ref], true);
         assert.equal(r.status, 0, `${name} ${type}: ${r.stderr}`);
-        const statements = r.stdout
-          .trim()
-          .split("\n")
-          .map((l) => JSON.parse(Buffer.from((JSON.parse(l) as { payload: string }).payload, "base64").toString("utf8")) as { predicate: Record<string, unknown>; subject: { digest: { sha256: string } }[] });
-        assert.ok(statements.length >= 1);
-        for (const s of statements) assert.equal(`sha256:${s.subject[0].digest.sha256}`, img.digest, "attested subject is the pushed digest");
+        const found = statements(r.stdout);
+        assert.ok(found.length >= 1);
+        for (const s of found) assert.equal(`sha256:${s.subject[0].digest.sha256}`, img.digest, "attested subject is the pushed digest");
         if (type === "spdxjson") {
-          const pkgs = statements.flatMap((s) => (s.predicate.packages as { name: string }[] | undefined) ?? []).map((p) => p.name);
+          const pkgs = found.flatMap((s) => (s.predicate.packages as { name: string }[] | undefined) ?? []).map((p) => p.name);
           assert.ok(pkgs.includes(`postgresql-${MAJOR}`), `${name}: SBOM lists postgresql-${MAJOR}`);
         } else {
-          const text = JSON.stringify(statements[0].predicate);
+          const text = JSON.stringify(found[0].predicate);
           assert.ok(text.includes(baseRef.split("@")[1].slice(7)), `${name}: provenance names the base digest`);
         }
       }

@@ -1,6 +1,6 @@
 /**
  * Helpers shared by the real-tools tests: running tools, running the program through the executor
- * as `pulumi up` would, and cosign with the run's key. (pipeline.test.ts keeps its own copies.)
+ * as `pulumi up` would, and cosign with the run's key.
  */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";

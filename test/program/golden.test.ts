@@ -9,23 +9,7 @@ import { before, describe, it } from "node:test";
 import { parseCsvRecord } from "../../lib/csv";
 import { POSTGRES_IMAGE_TYPE, STAMP_COMMAND } from "../../resources/postgres-image";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
-
-
-interface BakeTarget {
-  annotations: string[];
-  context: string;
-  dockerfile: string;
-  args: Record<string, string>;
-  labels: Record<string, string>;
-  tags: string[];
-  target: string;
-  platforms: string[];
-  output: string[];
-}
-interface BakeFile {
-  group: { default: { targets: string[] } };
-  target: Record<string, BakeTarget>;
-}
+import type { BakeFile } from "../../lib/bake";
 
 function nonEmpty(record: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== ""));

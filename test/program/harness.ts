@@ -21,30 +21,25 @@
  * Also the benchmark hook: `evaluate(stackConfig, options)` returns the registered resources and timings.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as command from "@pulumi/command";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { stackValues } from "../../lib/config";
+import { GOLDEN_DIR, ROOT, goldenStack } from "../helpers";
 import { canonicalJson } from "../../lib/definition";
 import { NAMESPACE } from "../../lib/settings";
 import { readProgramInputs } from "../../resources/config";
 import { postgresImages } from "../../resources/program";
 
-export const ROOT = join(__dirname, "..", "..");
+export { ROOT, GOLDEN_DIR };
 export const IMAGE_TYPE = "docker-build:index:Image";
 export const COMMAND_TYPE = "command:local:Command";
 export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
-export const GOLDEN_DIR = join(ROOT, "..", "shared", "fixtures", "bake-default");
-
 /** The golden stack's values (Pulumi.golden.yaml beside expected.json), keys without namespace. */
-export function goldenConfig(): Record<string, unknown> {
-  const file = join(GOLDEN_DIR, "Pulumi.golden.yaml");
-  return stackValues(readFileSync(file, "utf8"), file);
-}
+export const goldenConfig = goldenStack;
 
 /** The instant the golden fixture is stamped with. */
 export const GOLDEN_TIME = "2026-11-02T08:30:00Z";
