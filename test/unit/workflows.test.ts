@@ -41,8 +41,24 @@ describe("GitHub workflows", () => {
     assert.deepEqual(files.sort(), ["build.yml", "pull-request.yml"]);
   });
 
+  // action-validator checks each file against SchemaStore's GitHub workflow schema.
+  const validator = join(ROOT, "node_modules", ".bin", "action-validator");
+  it("the schema linter rejects a malformed workflow (so its pass below means something)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgi-wf-"));
+    const bad = join(dir, "bad.yml");
+    writeFileSync(bad, "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    stepz: []\n");
+    const r = spawnSync(validator, [bad], { encoding: "utf8" });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout + r.stderr, /stepz/);
+  });
+
   for (const { file, doc, text } of workflows) {
     describe(file, () => {
+      it("passes action-validator (the GitHub workflow schema)", () => {
+        const r = spawnSync(validator, [join(WORKFLOWS, file)], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+      });
+
       it("has on, jobs, and each job runs-on with steps (or uses a reusable workflow)", () => {
         assert.ok(doc.on !== undefined, "on:");
         assert.ok(jobs(doc).length > 0, "jobs:");
