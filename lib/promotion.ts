@@ -1,5 +1,6 @@
 import { fullKey, ENVIRONMENTS } from "./settings";
 import type { Cell } from "./matrix";
+import { showValue } from "./errors";
 import { isDigest, isTag } from "./reference";
 
 /**
@@ -57,10 +58,8 @@ function fail(source: PromotionSource, what: string): never {
   throw new PromotionError(`${fullKey("promoteFrom")}: stack ${JSON.stringify(source.stack)} ${what}`);
 }
 
-function quoted(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
+/** Quotes a value from the testing stack's outputs the way configuration errors quote values. */
+const quoted = showValue;
 
 /**
  * `REPO:17-minimal-trixie` (testing) → `PROD_REPO:17-minimal-trixie`. Every tag must be the testing
