@@ -8,6 +8,10 @@
 # arm64 image needs qemu binfmt on an amd64 host (scripts/e2e-env.sh up). The JSON is built and checked
 # with python3 on the host; the image needs only sh and dpkg-query.
 #
+# Where syft is installed it writes the document instead (it catalogues more: binaries, language
+# ecosystems): SBOM_GENERATOR=auto (default) uses syft when it is on PATH, =syft requires it, =dpkg
+# always uses the built-in lister below. syft reads the image from the registry by itself.
+#
 # SOURCE_DATE_EPOCH, if set, becomes creationInfo.created (otherwise the current time); the document
 # namespace is derived from the image, the platform and the package list, so the same image gives the
 # same document apart from "created".
@@ -18,6 +22,27 @@ die() { echo "sbom-from-image: ERROR: $*" >&2; exit 1; }
 IMAGE=$1 PLATFORM=$2 OUT=$3
 [[ $PLATFORM =~ ^[a-z0-9]+/[a-z0-9]+(/[a-z0-9]+)?$ ]] || die "PLATFORM must look like linux/arm64, got '$PLATFORM'"
 PYTHON=$(command -v /usr/bin/python3 || command -v python3) || die "python3 is needed on the host"
+
+GENERATOR=${SBOM_GENERATOR:-auto}
+case $GENERATOR in
+  auto) if command -v syft >/dev/null; then GENERATOR=syft; else GENERATOR=dpkg; fi ;;
+  syft) command -v syft >/dev/null || die "SBOM_GENERATOR=syft, but syft is not on PATH" ;;
+  dpkg) ;;
+  *) die "SBOM_GENERATOR must be auto, syft or dpkg, got '$GENERATOR'" ;;
+esac
+if [[ $GENERATOR == syft ]]; then
+  trap 'rm -f "$OUT.tmp"' EXIT
+  syft "registry:$IMAGE" --platform "$PLATFORM" -o "spdx-json=$OUT.tmp" -q || die "syft could not scan $IMAGE ($PLATFORM)"
+  "$PYTHON" - "$OUT.tmp" <<'PY' || die "syft did not write an SPDX 2 JSON document with packages"
+import json, sys
+d = json.load(open(sys.argv[1], encoding="utf-8"))
+assert str(d.get("spdxVersion", "")).startswith("SPDX-2") and isinstance(d.get("packages"), list) and d["packages"]
+PY
+  mv "$OUT.tmp" "$OUT"
+  echo "sbom-from-image: syft listed $("$PYTHON" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["packages"]))' "$OUT") packages for $IMAGE ($PLATFORM)" >&2
+  exit 0
+fi
+
 command -v docker >/dev/null || die "docker is needed on the host"
 
 # Inside the image: sections separated by marker lines; tabs separate fields.
