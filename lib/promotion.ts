@@ -10,14 +10,6 @@ import { isDigest, isTag } from "./reference";
  * output unusable. Errors are one line each and name `postgres-images:promoteFrom`.
  */
 
-/** What a testing stack exports per cell (resources/program.ts ImageOutput). */
-export interface TestingImage {
-  readonly digest: string;
-  readonly ref: string;
-  readonly tags: readonly string[];
-  readonly platforms: readonly string[];
-}
-
 /** One cell's promotion: copy `sourceRef` (testing, by digest) to every tag of `tags` (production). */
 export interface Promotion {
   readonly cell: string;

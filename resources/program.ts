@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { ImageOutput } from "../lib/outputs";
 import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalog";
 import type { BuildSources } from "../lib/definition";
 import { matrix } from "../lib/matrix";
@@ -9,13 +10,6 @@ import { promotedImages, type PromotedImage } from "./promotion";
 export interface ProgramSecrets {
   /** `postgres-images:cosignPassword`, for signing mode key. */
   readonly cosignPassword?: pulumi.Output<string>;
-}
-
-export interface ImageOutput {
-  readonly digest: string;
-  readonly ref: string;
-  readonly tags: string[];
-  readonly platforms: string[];
 }
 
 export interface ProgramOutputs {

@@ -8,12 +8,7 @@ import { join } from "node:path";
 import type { ExecutorResult } from "./executor";
 import { ROOT } from "../helpers";
 
-export interface ImageOutput {
-  digest: string;
-  ref: string;
-  tags: string[];
-  platforms: string[];
-}
+export type { ImageOutput } from "../../lib/outputs";
 
 export function sh(cmd: string, args: string[], options: { env?: NodeJS.ProcessEnv; allowFail?: boolean; cwd?: string } = {}): SpawnSyncReturns<string> {
   const r = spawnSync(cmd, args, { encoding: "utf8", env: { ...process.env, ...options.env }, cwd: options.cwd ?? ROOT, maxBuffer: 64 * 1024 * 1024 });

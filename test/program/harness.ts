@@ -29,6 +29,7 @@ import * as command from "@pulumi/command";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { GOLDEN_DIR, ROOT, goldenStack } from "../helpers";
+import type { ImageOutput } from "../../lib/outputs";
 import { canonicalJson } from "../../lib/definition";
 import { NAMESPACE } from "../../lib/settings";
 import { readProgramInputs } from "../../resources/config";
@@ -86,7 +87,7 @@ export interface ExecutedCommand {
 }
 
 export interface ProgramOutputValues {
-  readonly images: Record<string, { digest: string; ref: string; tags: string[]; platforms: string[] }>;
+  readonly images: Record<string, ImageOutput>;
   readonly targets: string[];
   readonly catalogs: unknown[];
 }
