@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,10 +20,21 @@ describe("golden: upstream's default bake matrix", () => {
     assert.deepStrictEqual(bakeFile(matrix(settings), settings, parseStamp(TIMESTAMP)), expected);
   });
 
-  it("`targets --json` prints expected.json, cell order included", () => {
+  const goldenProject = (): string => {
     const dir = mkdtempSync(join(tmpdir(), "pgi-golden-"));
     copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     copyFileSync(join(GOLDEN_DIR, "Pulumi.golden.yaml"), join(dir, "Pulumi.golden.yaml"));
+    return dir;
+  };
+
+  it("`npm run targets -- --json` prints expected.json and nothing else (no npm banner on stdout)", () => {
+    const r = spawnSync("npm", ["run", "targets", "--", "--dir", goldenProject(), "--stack", "golden", "--json", "--timestamp", TIMESTAMP], { cwd: ROOT, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepStrictEqual(JSON.parse(r.stdout), expected);
+  });
+
+  it("`targets --json` prints expected.json, cell order included", () => {
+    const dir = goldenProject();
     const r = runTargets(["--dir", dir, "--stack", "golden", "--json", "--timestamp", TIMESTAMP]);
     assert.equal(r.stderr, "");
     assert.equal(r.status, 0);
