@@ -147,30 +147,38 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
 }
 
 /**
- * Promotion of one cell: `cosign copy --force` of SOURCE_REF (the testing index by digest, with its
- * signatures and attestations) to every production tag in TAGS (one per line), then a check that every
- * tag now resolves to exactly DIGEST, which it prints. Values only arrive in the environment; the
- * script is fixed text. Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
+ * Promotion of one cell: the testing index SOURCE_REF, by digest, under every production tag in TAGS
+ * (one per line), with its signatures and attestations; then a check that every tag resolves to
+ * exactly DIGEST, which it prints. Values only arrive in the environment; the script is fixed text.
+ * Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
  *
- * First, `docker buildx imagetools create` puts the index itself (unchanged: one source, no
- * annotations) under the first tag: it pushes the platform manifests before the index. `cosign copy`
- * pushes an index and its platform manifests concurrently, and a registry rejects the index when it
- * comes first (MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID, seen here; spiffe/spire#6738); with the
- * manifests already there, the copy only adds the signatures and attestations and the other tags.
+ * The image goes with `docker buildx imagetools create` (one source, no annotations: the index is
+ * pushed unchanged, platform manifests first), and only the signatures and attestations with
+ * `cosign copy --only=sig,att`. `cosign copy` of the image itself pushes an index and its platform
+ * manifests concurrently, and a registry rejects the index when it arrives first
+ * (MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID, seen here even after the manifests were in place;
+ * spiffe/spire#6738). The signature copy is retried twice: a registry hiccup must not fail a promotion
+ * that the digest check below would prove right.
  */
 export function promoteCommand(): CosignCommand {
   return {
     script: script([
       `case "$${ENV.sourceRef}" in *@"$${ENV.digest}") ;; *) echo "promote: SOURCE_REF $${ENV.sourceRef} does not name DIGEST $${ENV.digest}" >&2; exit 2 ;; esac`,
       `[ -n "$${ENV.tags}" ] || { echo "promote: TAGS is empty" >&2; exit 2; }`,
-      `first="$(printf '%s\\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
-      `docker buildx imagetools create --tag "$first" "$${ENV.sourceRef}" >&2`,
+      "set --",
       "while IFS= read -r tag; do",
-      '  [ -n "$tag" ] || continue',
-      `  cosign copy --force "$${ENV.sourceRef}" "$tag" >&2`,
+      '  [ -n "$tag" ] && set -- "$@" --tag "$tag"',
       "done <<EOF",
       `$${ENV.tags}`,
       "EOF",
+      '[ "$#" -gt 0 ] || { echo "promote: TAGS has no tag" >&2; exit 2; }',
+      `docker buildx imagetools create "$@" "$${ENV.sourceRef}" >&2`,
+      `first="$(printf '%s\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
+      "attempt=1",
+      `until cosign copy --only=sig,att --force "$${ENV.sourceRef}" "$first" >&2; do`,
+      '  [ "$attempt" -lt 3 ] || { echo "promote: copying the signatures and attestations of $SOURCE_REF failed 3 times" >&2; exit 1; }',
+      '  attempt=$((attempt + 1)); sleep 2',
+      "done",
       "while IFS= read -r tag; do",
       '  [ -n "$tag" ] || continue',
       `  got="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' | tr -d '"[:space:]')"`,
@@ -178,7 +186,7 @@ export function promoteCommand(): CosignCommand {
       "done <<EOF",
       `$${ENV.tags}`,
       "EOF",
-      `printf '%s\\n' "$${ENV.digest}"`,
+      `printf '%s\n' "$${ENV.digest}"`,
     ]),
     environment: {},
   };

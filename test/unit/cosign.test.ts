@@ -101,15 +101,20 @@ describe("cosign commands", () => {
  * same way (as ["docker", …]) and whose `imagetools inspect TAG` prints the digest `resolves[TAG]` in
  * Go-template JSON form (or fails when there is none).
  */
-function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string } = {}) {
+function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cosign-promote-"));
+  // `cosign copy` fails its first `failCopies` calls (after logging them); `sleep` returns at once.
+  writeFileSync(join(dir, "copies-to-fail"), String(options.failCopies ?? 0));
+  writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
+  chmodSync(join(dir, "sleep"), 0o755);
   writeFileSync(join(dir, "resolves.json"), JSON.stringify(options.resolves ?? {}));
   writeFileSync(join(dir, "attestations"), options.attestations ?? "");
   const node = process.execPath;
   writeFileSync(
     join(dir, "cosign"),
     `#!/bin/sh\n${node} -e 'const fs=require("fs");const a=process.argv.slice(1);const i=a.indexOf("--predicate");fs.appendFileSync(process.env.LOG,JSON.stringify({args:a,predicate:i>=0?fs.readFileSync(a[i+1],"utf8"):undefined})+"\\n")' -- "$@"\n` +
-      `[ "$1 $2" = "download attestation" ] && cat "${dir}/attestations"\nexit 0\n`,
+      `[ "$1 $2" = "download attestation" ] && cat "${dir}/attestations"\n` +
+      `if [ "$1" = copy ]; then n=$(cat "${dir}/copies-to-fail"); if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${dir}/copies-to-fail"; echo "MANIFEST_BLOB_UNKNOWN" >&2; exit 1; fi; fi\nexit 0\n`,
   );
   writeFileSync(
     join(dir, "docker"),
@@ -140,10 +145,23 @@ describe("promotion commands", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `${DIGEST}\n`);
     assert.deepEqual(r.calls.map((c) => c.args), [
-      // The index with its platform manifests first, unchanged (cosign copy races an index against its manifests).
-      ["docker", "buildx", "imagetools", "create", "--tag", TAGS[0], SOURCE],
-      ...TAGS.map((t) => ["copy", "--force", SOURCE, t]),
+      // The image unchanged under every tag by imagetools (cosign copy races an index against its
+      // manifests), then only the signatures and attestations by cosign.
+      ["docker", "buildx", "imagetools", "create", ...TAGS.flatMap((t) => ["--tag", t]), SOURCE],
+      ["copy", "--only=sig,att", "--force", SOURCE, TAGS[0]],
     ]);
+  });
+
+  it("retries the signature copy after a registry error, and gives up after three attempts", () => {
+    const resolves = Object.fromEntries(TAGS.map((t) => [t, DIGEST]));
+    const once = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failCopies: 1 });
+    assert.equal(once.status, 0, once.stderr);
+    assert.equal(once.calls.filter((c) => c.args[0] === "copy").length, 2);
+    const always = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failCopies: 5 });
+    assert.equal(always.status, 1);
+    assert.equal(always.calls.filter((c) => c.args[0] === "copy").length, 3);
+    assert.match(always.stderr, /copying the signatures and attestations of .* failed 3 times/);
+    assert.equal(always.stdout, "");
   });
 
   it("fails loudly when a tag resolves to another digest after the copy", () => {
@@ -168,7 +186,7 @@ describe("promotion commands", () => {
     const h = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [hostile]: DIGEST } });
     assert.equal(h.status, 0, h.stderr);
     assert.deepEqual(h.calls[0].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
-    assert.deepEqual(h.calls[1].args, ["copy", "--force", SOURCE, hostile]);
+    assert.deepEqual(h.calls[1].args, ["copy", "--only=sig,att", "--force", SOURCE, hostile]);
   });
 
   it("re-attests the copied SLSA provenance about the image's digest, with this signer", () => {
