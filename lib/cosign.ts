@@ -152,41 +152,41 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
  * exactly DIGEST, which it prints. Values only arrive in the environment; the script is fixed text.
  * Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
  *
- * The image goes with `docker buildx imagetools create` (one source, no annotations: the index is
- * pushed unchanged, platform manifests first), and only the signatures and attestations with
- * `cosign copy --only=sig,att`. `cosign copy` of the image itself pushes an index and its platform
- * manifests concurrently, and a registry rejects the index when it arrives first
+ * The image goes with `docker buildx imagetools create`, one tag after the other (one source, no
+ * annotations: the index is pushed unchanged, platform manifests first), and only the signatures and
+ * attestations with `cosign copy --only=sig,att`. `cosign copy` of the image itself pushes an index
+ * and its platform manifests concurrently, and a registry rejects the index when it arrives first
  * (MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID, seen here even after the manifests were in place;
- * spiffe/spire#6738). The signature copy is retried twice: a registry hiccup must not fail a promotion
- * that the digest check below would prove right.
+ * spiffe/spire#6738). Each push is retried twice: a registry hiccup must not fail a promotion that
+ * the digest check below proves right or wrong anyway.
  */
 export function promoteCommand(): CosignCommand {
   return {
     script: script([
       `case "$${ENV.sourceRef}" in *@"$${ENV.digest}") ;; *) echo "promote: SOURCE_REF $${ENV.sourceRef} does not name DIGEST $${ENV.digest}" >&2; exit 2 ;; esac`,
       `[ -n "$${ENV.tags}" ] || { echo "promote: TAGS is empty" >&2; exit 2; }`,
-      "set --",
+      // Registries fail now and then under concurrent pushes (the local one answered HEAD with 500 while
+      // a tag link was written); every step is idempotent, so a failed one is tried again, twice.
+      'retry() { n=1; until "$@"; do [ "$n" -lt 3 ] || return 1; n=$((n + 1)); sleep 2; done; }',
+      "pushed=0",
       "while IFS= read -r tag; do",
-      '  [ -n "$tag" ] && set -- "$@" --tag "$tag"',
+      '  [ -n "$tag" ] || continue',
+      `  retry docker buildx imagetools create --tag "$tag" "$${ENV.sourceRef}" </dev/null >&2 || { echo "promote: pushing $tag failed 3 times" >&2; exit 1; }`,
+      "  pushed=$((pushed + 1))",
       "done <<EOF",
       `$${ENV.tags}`,
       "EOF",
-      '[ "$#" -gt 0 ] || { echo "promote: TAGS has no tag" >&2; exit 2; }',
-      `docker buildx imagetools create "$@" "$${ENV.sourceRef}" >&2`,
-      `first="$(printf '%s\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
-      "attempt=1",
-      `until cosign copy --only=sig,att --force "$${ENV.sourceRef}" "$first" >&2; do`,
-      '  [ "$attempt" -lt 3 ] || { echo "promote: copying the signatures and attestations of $SOURCE_REF failed 3 times" >&2; exit 1; }',
-      '  attempt=$((attempt + 1)); sleep 2',
-      "done",
+      '[ "$pushed" -gt 0 ] || { echo "promote: TAGS has no tag" >&2; exit 2; }',
+      `first="$(printf '%s\\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
+      `retry cosign copy --only=sig,att --force "$${ENV.sourceRef}" "$first" >&2 || { echo "promote: copying the signatures and attestations of $${ENV.sourceRef} failed 3 times" >&2; exit 1; }`,
       "while IFS= read -r tag; do",
       '  [ -n "$tag" ] || continue',
-      `  got="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' | tr -d '"[:space:]')"`,
+      `  got="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' </dev/null | tr -d '"[:space:]')"`,
       `  if [ "$got" != "$${ENV.digest}" ]; then echo "promote: $tag resolves to \${got:-nothing}, not $${ENV.digest} (copied from $${ENV.sourceRef})" >&2; exit 1; fi`,
       "done <<EOF",
       `$${ENV.tags}`,
       "EOF",
-      `printf '%s\n' "$${ENV.digest}"`,
+      `printf '%s\\n' "$${ENV.digest}"`,
     ]),
     environment: {},
   };

@@ -101,10 +101,11 @@ describe("cosign commands", () => {
  * same way (as ["docker", …]) and whose `imagetools inspect TAG` prints the digest `resolves[TAG]` in
  * Go-template JSON form (or fails when there is none).
  */
-function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number } = {}) {
+function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number; failPushes?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cosign-promote-"));
   // `cosign copy` fails its first `failCopies` calls (after logging them); `sleep` returns at once.
   writeFileSync(join(dir, "copies-to-fail"), String(options.failCopies ?? 0));
+  writeFileSync(join(dir, "pushes-to-fail"), String(options.failPushes ?? 0));
   writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(dir, "sleep"), 0o755);
   writeFileSync(join(dir, "resolves.json"), JSON.stringify(options.resolves ?? {}));
@@ -118,7 +119,8 @@ function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resol
   );
   writeFileSync(
     join(dir, "docker"),
-    `#!/bin/sh\nif [ "$1 $2 $3" = "buildx imagetools create" ]; then ${node} -e 'require("fs").appendFileSync(process.env.LOG,JSON.stringify({args:["docker",...process.argv.slice(1)]})+"\\n")' -- "$@"; exit 0; fi\n[ "$1 $2 $3" = "buildx imagetools inspect" ] || exit 99\n${node} -e 'const r=require(process.argv[1]);const d=r[process.argv[2]];if(!d){console.error("ERROR: not found");process.exit(1)}console.log(JSON.stringify(d))' "${dir}/resolves.json" "$4"\n`,
+    `#!/bin/sh\nif [ "$1 $2 $3" = "buildx imagetools create" ]; then ${node} -e 'require("fs").appendFileSync(process.env.LOG,JSON.stringify({args:["docker",...process.argv.slice(1)]})+"\\n")' -- "$@"; ` +
+      `n=$(cat "${dir}/pushes-to-fail"); if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${dir}/pushes-to-fail"; echo "ERROR: 500 Internal Server Error" >&2; exit 1; fi; exit 0; fi\n[ "$1 $2 $3" = "buildx imagetools inspect" ] || exit 99\n${node} -e 'const r=require(process.argv[1]);const d=r[process.argv[2]];if(!d){console.error("ERROR: not found");process.exit(1)}console.log(JSON.stringify(d))' "${dir}/resolves.json" "$4"\n`,
   );
   chmodSync(join(dir, "cosign"), 0o755);
   chmodSync(join(dir, "docker"), 0o755);
@@ -145,11 +147,23 @@ describe("promotion commands", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `${DIGEST}\n`);
     assert.deepEqual(r.calls.map((c) => c.args), [
-      // The image unchanged under every tag by imagetools (cosign copy races an index against its
-      // manifests), then only the signatures and attestations by cosign.
-      ["docker", "buildx", "imagetools", "create", ...TAGS.flatMap((t) => ["--tag", t]), SOURCE],
+      // The image unchanged under each tag in turn by imagetools (cosign copy races an index against
+      // its manifests), then only the signatures and attestations by cosign.
+      ...TAGS.map((t) => ["docker", "buildx", "imagetools", "create", "--tag", t, SOURCE]),
       ["copy", "--only=sig,att", "--force", SOURCE, TAGS[0]],
     ]);
+  });
+
+  it("retries a tag push after a registry error, and gives up after three attempts", () => {
+    const resolves = Object.fromEntries(TAGS.map((t) => [t, DIGEST]));
+    const once = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failPushes: 1 });
+    assert.equal(once.status, 0, once.stderr);
+    assert.equal(once.calls.filter((c) => c.args[0] === "docker").length, TAGS.length + 1);
+    const always = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failPushes: 9 });
+    assert.equal(always.status, 1);
+    assert.equal(always.calls.filter((c) => c.args[0] === "docker").length, 3);
+    assert.match(always.stderr, new RegExp(`promote: pushing ${TAGS[0]} failed 3 times`));
+    assert.equal(always.calls.filter((c) => c.args[0] === "copy").length, 0, "nothing copied after a failed push");
   });
 
   it("retries the signature copy after a registry error, and gives up after three attempts", () => {
