@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { isSigning, signingRef } from "../lib/cosign";
+import { isSigning } from "../lib/cosign";
 import { definitionHash, type BuildSources } from "../lib/definition";
 import { imageSpec, PLACEHOLDER_STAMP } from "../lib/image-spec";
 import type { Cell } from "../lib/matrix";
@@ -9,7 +9,7 @@ import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
 import { parseStamp } from "../lib/stamp";
 import { STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
-import { signatureCommands } from "./signature";
+import { imageRef, signatureCommands } from "./signature";
 
 export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
 
@@ -72,7 +72,7 @@ export class PostgresImage extends pulumi.ComponentResource {
     );
 
     this.digest = image.digest;
-    this.ref = image.digest.apply((d) => (pulumi.runtime.isDryRun() && !d ? "" : signingRef(cell.repository, d)));
+    this.ref = imageRef(cell.repository, image.digest);
     this.tags = image.tags.apply((t) => t ?? []);
     this.platforms = pulumi.output([...cell.platforms]);
 

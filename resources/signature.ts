@@ -44,7 +44,7 @@ export function platformSlug(platform: string): string {
  * `REPO@DIGEST`. A preview of a cell about to be rebuilt has no digest yet; the commands do not
  * run in a preview, so it stays empty there instead of failing the preview.
  */
-function imageRef(repository: string, digest: pulumi.Output<string>): pulumi.Output<string> {
+export function imageRef(repository: string, digest: pulumi.Output<string>): pulumi.Output<string> {
   return digest.apply((d) => (pulumi.runtime.isDryRun() && !d ? "" : signingRef(repository, d)));
 }
 
