@@ -1,0 +1,31 @@
+# Shared by the scripts that compile tools from Go modules (pulumi-engine.sh, builder.sh).
+# Needs ENGINE_DIR (where build folders and logs go) and LOG_TAG set by the caller.
+
+log() { printf '[%s %(%H:%M:%S)T] %s\n' "$LOG_TAG" -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# A binary built here records the version it was built at in a file beside it.
+stamped() { [[ -x $1 && -f $1.version && $(<"$1.version") == "$2" ]]; }
+
+# A throwaway module that requires MODULE@VERSION and builds PACKAGE: `go install pkg@v` refuses modules
+# with replace directives (pkg/v3 has them), a module of our own does not. Each REPLACE is OLD=NEW as
+# `go mod edit -replace` takes it. Releases' flags: no cgo, trimmed paths, stripped.
+go_build() { # name module version package output ldflags [replace...]
+  local name=$1 module=$2 version=$3 package=$4 out=$5 ldflags=$6; shift 6
+  local dir=$ENGINE_DIR/build/$name logf=$ENGINE_DIR/logs/$name.log t0=$SECONDS
+  command -v go >/dev/null || die "go is not installed; $name is built from Go modules (Go 1.26 or later)"
+  rm -rf "$dir"; mkdir -p "$dir" "$ENGINE_DIR/logs" "$(dirname "$out")"
+  log "building $name ($module@$version), log in $logf"
+  # `set -e` does not apply inside `( ... ) ||`: every step is chained.
+  (
+    cd "$dir" &&
+      export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local &&
+      go mod init "postgres-images.local/build/$name" &&
+      for r in "$@"; do go mod edit -replace "$r" || exit 1; done &&
+      go get "$module@$version" &&
+      go build -trimpath -tags osusergo,grpcnotrace,netgo -ldflags "-s -w $ldflags" -o "$out.tmp" "$package" &&
+      mv "$out.tmp" "$out"
+  ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building $name failed, see $logf"; }
+  echo "$version" >"$out.version"
+  log "built $name in $((SECONDS - t0)) s"
+}
