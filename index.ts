@@ -1,9 +1,7 @@
-// Wiring only: configuration → settings → one PostgresImage per selected cell → stack outputs.
-import { readProgramInputs } from "./resources/config";
-import { postgresImages } from "./resources/program";
+// Wiring only: the CLI's entry point for `pulumi preview` / `pulumi up` (resources/stack.ts).
+import { stackProgram } from "./resources/stack";
 
-const { settings, sources, secrets } = readProgramInputs(__dirname);
-const program = postgresImages(settings, sources, secrets);
+const program = stackProgram(__dirname);
 
 /** Cell name → {digest, ref (REPO@sha256:…), tags, platforms}. */
 export const images = program.images;

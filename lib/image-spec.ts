@@ -10,6 +10,10 @@ import type { Stamp } from "./stamp";
  * Field names are the provider's input names (node_modules/@pulumi/docker-build/image.d.ts).
  */
 export interface ImageSpec {
+  /**
+   * The cell's tags. Not an input of the Image: the provider pushes by digest only and the tag step
+   * (lib/tag-command.ts) tags the pushed digest, so a rebuild the provider decides on moves no tag.
+   */
   readonly tags: string[];
   readonly buildArgs: Record<string, string>;
   readonly labels: Record<string, string>;
@@ -38,12 +42,13 @@ export type ImageSettings = Pick<Settings, "extensions" | "barmanVersion" | "rev
 export const PLACEHOLDER_STAMP = "1970-01-01T00:00:00Z" as Stamp;
 
 /**
- * The raw `--output` value: one image exporter that pushes every tag with OCI media types and
- * the annotations. `index:` and `manifest:` annotations are written apart (buildx 0.13 mis-reads
- * the comma form); a single-platform image has no index, so it gets manifest annotations only.
+ * The raw `--output` value: one image exporter that pushes the image to `repository` by digest only
+ * (no tag), with OCI media types and the annotations. `index:` and `manifest:` annotations are written
+ * apart (buildx 0.13 mis-reads the comma form); a single-platform image has no index, so it gets
+ * manifest annotations only.
  */
-export function rawExporter(tags: readonly string[], annotations: Readonly<Record<string, string>>, multiPlatform: boolean): string {
-  const fields = ["type=image", `name=${tags.join(",")}`, "push=true", "oci-mediatypes=true", "oci-artifact=true"];
+export function rawExporter(repository: string, annotations: Readonly<Record<string, string>>, multiPlatform: boolean): string {
+  const fields = ["type=image", `name=${repository}`, "push-by-digest=true", "push=true", "oci-mediatypes=true", "oci-artifact=true"];
   const entries = sortedEntries(withoutEmpty(annotations));
   if (multiPlatform) for (const [k, v] of entries) fields.push(`annotation-index.${k}=${v}`);
   for (const [k, v] of entries) fields.push(`annotation-manifest.${k}=${v}`);
@@ -65,7 +70,7 @@ export function imageSpec(cell: Cell, settings: ImageSettings, stamp: Stamp): Im
     push: false,
     buildOnPreview: false,
     // The annotations are the labels' 13 pairs (matrix-spec.md).
-    exports: [{ raw: rawExporter(tags, labels, cell.platforms.length > 1) }],
+    exports: [{ raw: rawExporter(cell.repository, labels, cell.platforms.length > 1) }],
   };
   const builder = settings.builder === "" ? {} : { builder: { name: settings.builder } };
   const cache =

@@ -1,4 +1,3 @@
-import * as command from "@pulumi/command";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { isSigning } from "../lib/cosign";
@@ -9,7 +8,10 @@ import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
 import { parseStamp } from "../lib/stamp";
 import { STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
+import { timestampedTag } from "../lib/metadata";
+import { TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
 import { imageRef, signatureCommands } from "./signature";
+import { Step } from "./step";
 
 export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
 
@@ -42,18 +44,19 @@ export class PostgresImage extends pulumi.ComponentResource {
     super(POSTGRES_IMAGE_TYPE, name, {}, opts);
     const { cell, settings, sources } = args;
 
-    // The stamp is recorded in state and only replaced when what defines the image changes, so an
-    // unchanged cell keeps its build time, hence its tags and labels, hence no rebuild.
-    const builtAt = new command.local.Command(`${cell.name}-built-at`, { create: STAMP_COMMAND, environment: stampEnvironment(cell), triggers: [definitionHash(cell, settings, sources)] }, { parent: this });
+    // The stamp is recorded in state and only replaced when what defines the image changes (its one
+    // trigger), so an unchanged cell keeps its build time, hence its tags and labels, hence no rebuild.
+    const builtAt = new Step(`${cell.name}-built-at`, { script: STAMP_COMMAND, environment: stampEnvironment(cell), triggers: [definitionHash(cell, settings, sources)] }, { parent: this });
     const stamp = builtAt.stdout.apply(parseStamp);
-    // Only tags, labels and the exporter carry the build time; the rest is known now.
+    // Only labels and the exporter's annotations carry the build time; the rest is known now.
     const fixed = imageSpec(cell, settings, PLACEHOLDER_STAMP);
     const stamped = stamp.apply((s) => imageSpec(cell, settings, s));
 
+    // Pushed by digest only, with no tags: the provider may rebuild whenever it sees a change (its own
+    // context hash, a refresh that found no tag), and such a rebuild must not move a tag.
     const image = new dockerbuild.Image(
       cell.name,
       {
-        tags: stamped.tags,
         buildArgs: fixed.buildArgs,
         labels: stamped.labels,
         platforms: fixed.platforms as dockerbuild.Platform[],
@@ -67,13 +70,30 @@ export class PostgresImage extends pulumi.ComponentResource {
         cacheFrom: fixed.cacheFrom,
         cacheTo: fixed.cacheTo,
       },
-      // Pushed tags are releases: removing a cell from the matrix must not delete them from the registry.
+      // Pushed images are releases: removing a cell from the matrix must not delete them from the registry.
       { parent: this, retainOnDelete: true },
     );
 
     this.digest = image.digest;
     this.ref = imageRef(cell.repository, image.digest);
-    this.tags = image.tags.apply((t) => t ?? []);
+
+    // Tags the pushed digest, refusing to move the timestamped tag (lib/tag-command.ts). Runs for a new
+    // digest or a new set of tags; prints the digest once every tag resolves to it.
+    const tagged = new Step(
+      `${cell.name}-tags`,
+      {
+        script: TAG_SCRIPT,
+        environment: {
+          [TAG_ENV.imageRef]: this.ref,
+          [TAG_ENV.digest]: image.digest,
+          [TAG_ENV.pinned]: stamp.apply((s) => timestampedTag(cell, s)),
+          [TAG_ENV.tags]: stamped.tags.apply((t) => t.join("\n")),
+        },
+        triggers: [image.digest, stamped.tags.apply((t) => t.join("\n"))],
+      },
+      { parent: this },
+    );
+    this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
     this.platforms = pulumi.output([...cell.platforms]);
 
     if (isSigning(settings.signing)) {
@@ -84,6 +104,7 @@ export class PostgresImage extends pulumi.ComponentResource {
           signing: settings.signing,
           password: args.cosignPassword,
           provenance: stamp.apply((s) => JSON.stringify(provenancePredicate(cell, fixed, settings, sources, s))),
+          after: [tagged],
         },
         this,
       );

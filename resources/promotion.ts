@@ -4,13 +4,13 @@
  * digest (with its signatures and attestations) to the production tags, checks that every tag serves
  * exactly that digest, then signs and attests it with the production identity and verifies.
  */
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, isSigning, promoteCommand } from "../lib/cosign";
 import type { Cell } from "../lib/matrix";
 import { planPromotions, PromotionError, testingRepository, type Promotion } from "../lib/promotion";
 import type { Settings } from "../lib/settings";
 import { signatureCommands } from "./signature";
+import { Step } from "./step";
 
 export const PROMOTED_IMAGE_TYPE = "postgres-images:index:PromotedImage";
 
@@ -68,10 +68,10 @@ export class PromotedImage extends pulumi.ComponentResource {
     const c = promoteCommand();
 
     // Runs when created, i.e. for a new testing digest (`triggers`); an unchanged digest copies nothing.
-    const promote = new command.local.Command(
+    const promote = new Step(
       `${cell.name}-promote`,
       {
-        create: c.script,
+        script: c.script,
         environment: {
           ...c.environment,
           [ENV.sourceRef]: promotion.apply((p) => p.sourceRef),
@@ -79,10 +79,8 @@ export class PromotedImage extends pulumi.ComponentResource {
           [ENV.tags]: promotion.apply((p) => p.tags.join("\n")),
         },
         triggers: [testingDigest],
-        addPreviousOutputInEnv: false,
       },
-      // Copied tags are releases: removing a cell from production must not delete anything.
-      { parent: this, retainOnDelete: true },
+      { parent: this },
     );
 
     // The copy printed the digest its tags resolve to; it must be the testing digest.

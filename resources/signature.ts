@@ -1,5 +1,5 @@
-import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import { canonicalJson } from "../lib/definition";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
@@ -12,10 +12,11 @@ import {
   type CosignCommand,
 } from "../lib/cosign";
 import type { Cell } from "../lib/matrix";
+import { Step } from "./step";
 
 export interface SignatureArgs {
   readonly cell: Cell;
-  /** The pushed digest; every command is replaced when it changes (`triggers`). */
+  /** The pushed digest; every step runs again when it changes (`triggers`). */
   readonly digest: pulumi.Output<string>;
   readonly signing: ActiveSigning;
   /** The cosign key's password (Pulumi secret); only ever placed in the commands' environment. */
@@ -30,9 +31,9 @@ export interface SignatureArgs {
 }
 
 export interface SignatureCommands {
-  readonly sign: command.local.Command;
-  readonly verify?: command.local.Command;
-  readonly attestations: readonly command.local.Command[];
+  readonly sign: Step;
+  readonly verify?: Step;
+  readonly attestations: readonly Step[];
 }
 
 /** `linux/arm/v7` → `linux-arm-v7`, for resource names. */
@@ -49,39 +50,31 @@ export function imageRef(repository: string, digest: pulumi.Output<string>): pul
 }
 
 /**
- * The cosign sign, verify and attest commands of one pushed image, children of `parent`.
- * Nothing runs unless the digest is new: a Command runs only when created, and `triggers: [digest]`
- * replaces it (so runs it again) exactly when the image was rebuilt. A run that fails after the push
- * records no command, so the next `pulumi up` creates, and runs, it again for the same digest.
+ * The cosign sign, verify and attest steps of one pushed image, children of `parent`.
+ *
+ * Re-run rule (resources/step.ts: a Step runs when created and when its triggers change, never on
+ * another edit): sign and attest run for a new digest or a new signer (mode, key, Fulcio, Rekor, tlog),
+ * so rotating the password or editing a script re-signs nothing; verify runs for a new digest, signer or
+ * verification policy. A run that fails records nothing, so the next `pulumi up` runs it again for the
+ * same digest.
  */
 export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource): SignatureCommands {
   const { cell, digest, signing } = args;
   const ref = imageRef(cell.repository, digest);
-  const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: pulumi.secret(args.password) } : {};
+  const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
-  // Only commands that sign get the password; `verify` needs none.
-  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]): command.local.Command =>
-    new command.local.Command(
-      name,
-      {
-        create: c.script,
-        environment: { ...c.environment, [ENV.imageRef]: ref, ...extra },
-        triggers: [digest],
-        // cosign writes progress and errors to stderr; stdout carries nothing worth a log line.
-        logging: "stderr",
-        addPreviousOutputInEnv: false,
-      },
-      { parent, dependsOn },
-    );
+  // Only steps that sign get the password; `verify` needs none.
+  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]): Step =>
+    new Step(name, { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, secretEnvironment: secret, triggers: [digest, canonicalJson(c.environment)] }, { parent, dependsOn });
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), secretEnv, [...(args.after ?? [])]);
+  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [...(args.after ?? [])]);
   const v = verifyCommand(signing);
-  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, [sign]);
+  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [sign]);
   const attestations = [
     args.provenance === undefined
-      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), secretEnv, [sign])
-      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { ...secretEnv, [ENV.predicate]: args.provenance }, [sign]),
-    ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { ...secretEnv, [ENV.platform]: p }, [sign])),
+      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [sign])
+      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [sign]),
+    ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p }, secretEnv, [sign])),
   ];
   return { sign, verify, attestations };
 }

@@ -66,11 +66,11 @@ function sameJson(a: unknown, b: unknown): boolean {
  * Step's state and runs it in a separate process, where only Node's built-in modules are required.
  */
 export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> = {
-  async diff(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.DiffResult> {
-    if (!sameList(olds.triggers, news.triggers)) return { changes: true, replaces: ["triggers"], deleteBeforeReplace: false };
+  diff(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.DiffResult> {
+    if (!sameList(olds.triggers, news.triggers)) return Promise.resolve({ changes: true, replaces: ["triggers"], deleteBeforeReplace: false });
     const changed = olds.script !== news.script || !sameJson(olds.environment, news.environment) || olds.step !== news.step;
     // A changed secret environment alone is not visible here (it is not among the outputs) and needs no run.
-    return { changes: changed, replaces: [], deleteBeforeReplace: false };
+    return Promise.resolve({ changes: changed, replaces: [], deleteBeforeReplace: false });
   },
 
   async create(inputs: StepInputs): Promise<pulumi.dynamic.CreateResult<StepOutputs>> {
@@ -97,13 +97,14 @@ export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutpu
     return { id: randomUUID(), outs };
   },
 
-  async update(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.UpdateResult<StepOutputs>> {
+  update(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.UpdateResult<StepOutputs>> {
     // Not a trigger: record the new definition, run nothing, keep what the last run printed.
-    return { outs: { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, stdout: olds.stdout } };
+    return Promise.resolve({ outs: { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, stdout: olds.stdout } });
   },
 
-  async delete(): Promise<void> {
+  delete(): Promise<void> {
     // Nothing to undo: what a step pushed to the registry stays there.
+    return Promise.resolve();
   },
 };
 

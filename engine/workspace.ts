@@ -1,0 +1,93 @@
+/**
+ * The real Pulumi engine driven from Node.js: the CLI (scripts/pulumi-engine.sh) runs the program as an
+ * Automation API inline program, on a file backend. Inline, because the machines this project is built
+ * on have no Node.js language host (its Go module is not served there): the CLI connects to this
+ * process instead of starting a language host, and the engine, state, diffs and providers are the real
+ * ones. `pulumi preview`/`up` with an installed Pulumi run the same program through index.ts.
+ */
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { join, resolve } from "node:path";
+import * as auto from "@pulumi/pulumi/automation";
+import { stackProgram } from "../resources/stack";
+
+export const PROJECT_DIR = resolve(__dirname, __dirname.endsWith(join("dist", "engine")) ? "../.." : "..");
+
+/** The `export NAME=value` lines of `pulumi-engine.sh env`, installing the engine first when needed. */
+export function engineEnvironment(projectDir: string = PROJECT_DIR): Record<string, string> {
+  const text = execFileSync("bash", [join(projectDir, "scripts/pulumi-engine.sh"), "env"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const env: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (m === null) continue;
+    // The script prints values with bash's %q; ask bash for the value rather than unquoting by hand.
+    env[m[1]] = execFileSync("bash", ["-c", `${line}; printf %s "$${m[1]}"`], { encoding: "utf8", env: { ...process.env, ...env } });
+  }
+  return env;
+}
+
+/** Puts the engine's environment into this process, so that the Automation API finds `pulumi` and the plugins. */
+export function useEngine(projectDir: string = PROJECT_DIR): Record<string, string> {
+  const env = engineEnvironment(projectDir);
+  Object.assign(process.env, env);
+  return env;
+}
+
+export interface StackOptions {
+  /** The stack's name, as in `Pulumi.<name>.yaml`. */
+  readonly stack: string;
+  /** The folder with Pulumi.yaml and the stack file; the project folder by default. */
+  readonly workDir?: string;
+  /** The program's project folder (Pulumi.yaml's defaults, the build context): the project by default. */
+  readonly projectDir?: string;
+}
+
+/** Selects (or creates) a stack whose program is this project's, run inline. */
+export async function openStack(options: StackOptions): Promise<auto.Stack> {
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const workDir = options.workDir ?? projectDir;
+  const ws = await auto.LocalWorkspace.create({ workDir, program: () => Promise.resolve(stackProgram(projectDir)) });
+  return auto.Stack.createOrSelect(options.stack, ws);
+}
+
+/**
+ * A scratch project folder for a test or a benchmark: this project's Pulumi.yaml and node_modules (the
+ * dynamic provider is started in the work folder and resolves @pulumi/pulumi from there), and room for
+ * stack files that are not the project's own.
+ */
+export function scratchProject(dir: string, projectDir: string = PROJECT_DIR): string {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(projectDir, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+  if (!existsSync(join(dir, "node_modules"))) symlinkSync(join(projectDir, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
+/** The counts of a run by operation (`create`, `update`, `replace`, `same`, …), as the engine reported them. */
+export type OpCounts = Partial<Record<auto.OpType, number>>;
+
+/** How many resources of each kind the engine changed, read from its own event stream. */
+export interface StepCounter {
+  readonly onEvent: (e: auto.EngineEvent) => void;
+  /** URN type → op → count of resources the engine finished. */
+  readonly byType: Map<string, Map<string, number>>;
+  /** Resource names finished with an op other than `same`. */
+  readonly changed: Map<string, string>;
+}
+
+export function stepCounter(): StepCounter {
+  const byType = new Map<string, Map<string, number>>();
+  const changed = new Map<string, string>();
+  return {
+    byType,
+    changed,
+    onEvent: (e) => {
+      const m = e.resOutputsEvent?.metadata;
+      if (m === undefined) return;
+      const ops = byType.get(m.type) ?? new Map<string, number>();
+      ops.set(m.op, (ops.get(m.op) ?? 0) + 1);
+      byType.set(m.type, ops);
+      const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
+      if (m.op !== "same") changed.set(name, m.op);
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The tag step: the provider pushes each image by digest only (no tag), and this script gives the
+ * pushed index its tags afterwards, so whatever the provider decides to rebuild, no tag is pushed by it.
+ * It holds the one rule a tag push can break: the timestamped tag (`PINNED_TAG`) names one build and
+ * never moves. If it already names another digest, the script fails and tags nothing; the rolling tags
+ * (`17.12-minimal-trixie`, `17-minimal-trixie`) move to the new digest, as rolling tags do.
+ *
+ * Environment: IMAGE_REF (`REPO@sha256:…`), DIGEST, PINNED_TAG, TAGS (every tag, one per line, the
+ * pinned one among them). Prints DIGEST once every tag resolves to it. Needs `docker buildx imagetools`.
+ * `imagetools create` with one source and no annotations pushes the index unchanged (same digest).
+ */
+export const TAG_ENV = { imageRef: "IMAGE_REF", digest: "DIGEST", pinned: "PINNED_TAG", tags: "TAGS" } as const;
+
+/** Registry answers that mean "no such tag", as docker buildx imagetools words them. */
+const NOT_FOUND = '*"not found"*|*"NOT_FOUND"*|*"manifest unknown"*|*"MANIFEST_UNKNOWN"*';
+
+export const TAG_SCRIPT = [
+  "set -eu",
+  `case "$${TAG_ENV.imageRef}" in *@"$${TAG_ENV.digest}") ;; *) echo "tag: IMAGE_REF $${TAG_ENV.imageRef} does not name DIGEST $${TAG_ENV.digest}" >&2; exit 2 ;; esac`,
+  `[ -n "$${TAG_ENV.pinned}" ] || { echo "tag: PINNED_TAG is empty" >&2; exit 2; }`,
+  'errf="$(mktemp)"',
+  `trap 'rm -f "$errf"' EXIT`,
+  "retry() { n=1; until \"$@\"; do [ \"$n\" -lt 3 ] || return 1; n=$((n + 1)); sleep 2; done; }",
+  `if got=$(docker buildx imagetools inspect "$${TAG_ENV.pinned}" --format '{{json .Manifest.Digest}}' 2>"$errf"); then`,
+  '  got=$(printf %s "$got" | tr -d \'"[:space:]\')',
+  `  if [ "$got" != "$${TAG_ENV.digest}" ]; then`,
+  `    echo "tag: $${TAG_ENV.pinned} already names $got, and this build is $${TAG_ENV.digest}; a timestamped tag never moves to other content, so nothing was tagged. Bump postgres-images:rebuildEpoch to give the cell a new build time." >&2`,
+  "    exit 1",
+  "  fi",
+  "else",
+  '  err=$(cat "$errf")',
+  `  case "$err" in ${NOT_FOUND}) ;; *) echo "tag: cannot tell whether $${TAG_ENV.pinned} exists: $err" >&2; exit 1 ;; esac`,
+  "fi",
+  "while IFS= read -r tag; do",
+  '  [ -n "$tag" ] || continue',
+  `  retry docker buildx imagetools create --tag "$tag" "$${TAG_ENV.imageRef}" </dev/null >&2 || { echo "tag: pushing $tag failed 3 times" >&2; exit 1; }`,
+  `  got=$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' </dev/null | tr -d '"[:space:]')`,
+  `  [ "$got" = "$${TAG_ENV.digest}" ] || { echo "tag: $tag resolves to \${got:-nothing}, not $${TAG_ENV.digest}" >&2; exit 1; }`,
+  "done <<EOF",
+  `$${TAG_ENV.tags}`,
+  "EOF",
+  `printf '%s\\n' "$${TAG_ENV.digest}"`,
+].join("\n");
