@@ -33,7 +33,7 @@ export const TAG_SCRIPT = [
   "fi",
   "while IFS= read -r tag; do",
   '  [ -n "$tag" ] || continue',
-  `  retry docker buildx imagetools create --tag "$tag" "$${TAG_ENV.imageRef}" </dev/null >&2 || { echo "tag: pushing $tag failed 3 times" >&2; exit 1; }`,
+  `  retry docker buildx imagetools create --prefer-index=false --tag "$tag" "$${TAG_ENV.imageRef}" </dev/null >&2 || { echo "tag: pushing $tag failed 3 times" >&2; exit 1; }`,
   `  got=$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' </dev/null | tr -d '"[:space:]')`,
   `  [ "$got" = "$${TAG_ENV.digest}" ] || { echo "tag: $tag resolves to \${got:-nothing}, not $${TAG_ENV.digest}" >&2; exit 1; }`,
   "done <<EOF",

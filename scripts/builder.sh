@@ -4,7 +4,7 @@
 # and a named buildx builder (`remote` driver) in front of it. A BuildKit on the host reaches a registry
 # on localhost:5000 directly; BuildKit speaks plain HTTP to localhost.
 #
-#   scripts/builder.sh install        build buildkitd/buildctl if missing
+#   scripts/builder.sh install        build buildkitd/buildctl and the buildx plugin if missing
 #   scripts/builder.sh up [NAME]      start buildkitd (if ours is not running) and create the buildx builder
 #                                     NAME (default postgres-images) for all platforms it can run
 #   scripts/builder.sh node NAME PLATFORM
@@ -22,6 +22,10 @@
 set -euo pipefail
 
 BUILDKIT_VERSION=v0.31.0
+# The buildx CLI plugin the tag and stamp steps use (`imagetools create --prefer-index=false` copies a
+# single-platform manifest under a tag unchanged; Debian bookworm/trixie's buildx 0.13 cannot), the
+# version pulumi-docker-build v0.0.22 embeds.
+BUILDX_VERSION=v0.35.0
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ENGINE_DIR=${PULUMI_ENGINE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/postgres-images/engine}
@@ -39,6 +43,13 @@ cmd_install() {
   stamped "$BK_BIN/buildctl" "$BUILDKIT_VERSION" ||
     go_build buildctl github.com/moby/buildkit "$BUILDKIT_VERSION" github.com/moby/buildkit/cmd/buildctl "$BK_BIN/buildctl" \
       "-X github.com/moby/buildkit/version.Version=$BUILDKIT_VERSION"
+  local plugin=$ENGINE_DIR/buildx-$BUILDX_VERSION/docker-buildx
+  stamped "$plugin" "$BUILDX_VERSION" ||
+    go_build buildx github.com/docker/buildx "$BUILDX_VERSION" github.com/docker/buildx/cmd/buildx "$plugin" \
+      "-X github.com/docker/buildx/version.Version=$BUILDX_VERSION"
+  # The docker CLI looks in ~/.docker/cli-plugins before the system's plugin folders.
+  mkdir -p "$HOME/.docker/cli-plugins"
+  ln -sfn "$plugin" "$HOME/.docker/cli-plugins/docker-buildx"
   if ! command -v runc >/dev/null; then
     log "installing Debian's runc"
     apt-get install -y -q --no-install-recommends runc >&2 || { apt-get update -q >&2 && apt-get install -y -q --no-install-recommends runc >&2; } ||
