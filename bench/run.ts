@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: `targets --json` against `docker buildx bake --print` of the same matrix,
- * and program evaluation under Pulumi mocks. Prints numbers and the issue's goals; a benchmark,
+ * program evaluation under Pulumi mocks, and the real engine (bench/engine.ts). Prints numbers and the issue's goals; a benchmark,
  * not a test: it never fails on a slow machine, only when a command fails.
  */
 import { spawnSync } from "node:child_process";
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { DEFAULT_MATRIX, largeMatrix, projectDir, type BenchMatrix } from "./matrices";
 import { fmt, timeCommand, type Timing } from "./timing";
 import { benchProgram } from "./program";
+import { benchEngine } from "./engine";
 
 const ROOT = join(__dirname, "..");
 const TARGETS_JS = join(ROOT, "dist", "cli", "targets.js");
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     }
   }
   for (const line of await benchProgram(bakeSeconds)) say(line);
+  for (const line of await benchEngine([DEFAULT_MATRIX, largeMatrix()], bakeSeconds)) say(line);
   writeFileSync(join(ROOT, "bench", "last-run.txt"), `${lines.join("\n")}\n`);
 }
 

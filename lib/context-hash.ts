@@ -92,7 +92,15 @@ export function hashBuildContext(contextDir: string, dockerfilePath?: string): s
       } else if (info.isFile()) {
         hash.update(`f\0${path}\0${mode}\0${sha256(readFileSync(abs))}\n`);
       } else if (info.isSymbolicLink()) {
-        hash.update(`l\0${path}\0${readlinkSync(abs)}\n`);
+        // The docker-build provider's own hash follows links and hashes the target file's content: what
+        // it sees change must change this hash too, or it would rebuild under the recorded build time.
+        let target = "";
+        try {
+          if (statSync(abs).isFile()) target = sha256(readFileSync(abs));
+        } catch {
+          // A dangling link sends only itself.
+        }
+        hash.update(`l\0${path}\0${readlinkSync(abs)}\0${target}\n`);
       }
       // Sockets, FIFOs and devices are not sent by BuildKit.
     }

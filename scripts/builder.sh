@@ -11,6 +11,7 @@
 #                                     start one more buildkitd that builds PLATFORM only, appended to the
 #                                     builder NAME as its own node (one node per platform, as with native
 #                                     arm64 machines)
+#   scripts/builder.sh du NODE        how many build records NODE's cache holds ("records: N")
 #   scripts/builder.sh stop           stop the buildkitd processes this script started
 #   scripts/builder.sh status
 #
@@ -138,6 +139,12 @@ cmd_stop() {
   done
 }
 
+cmd_du() { # node -> "records: N", the build records in that node's cache
+  alive "$1" || die "buildkitd $1 is not running"
+  local n; n=$("$BK_BIN/buildctl" --addr "unix://$(sock_of "$1")" du 2>/dev/null | grep -c '^[a-z0-9]\{25\}' || true)
+  echo "records: $n"
+}
+
 cmd_status() {
   echo "buildkitd : $(cat "$BK_BIN/buildkitd.version" 2>/dev/null || echo 'not built') ($BK_BIN)"
   local f; for f in "$RUN"/*.pid; do [[ -e $f ]] && echo "node $(basename "$f" .pid): pid $(<"$f")"; done
@@ -148,6 +155,7 @@ case ${1:-} in
   install) cmd_install ;;
   up) cmd_up "${2:-}" ;;
   node) [[ $# == 3 ]] || { echo "usage: $0 node BUILDER PLATFORM" >&2; exit 2; }; cmd_node "$2" "$3" ;;
+  du) [[ $# == 2 ]] || { echo "usage: $0 du NODE" >&2; exit 2; }; cmd_du "$2" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   *) echo "usage: $0 install|up [NAME]|node BUILDER PLATFORM|stop|status" >&2; exit 2 ;;

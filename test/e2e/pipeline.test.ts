@@ -1,34 +1,37 @@
 /**
- * The real-tools tier: the program's resources performed for real (see executor.ts) against a local
- * Docker engine, registry, QEMU and cosign set up by scripts/e2e-env.sh. Every check runs real tools.
+ * The real-tools tier on the real engine: the program run by the Pulumi CLI (scripts/pulumi-engine.sh)
+ * with the docker-build provider and BuildKit (scripts/builder.sh), on a file backend, against a local
+ * registry, QEMU and cosign (scripts/e2e-env.sh). PostgreSQL 17 minimal, standard and system on the local
+ * trixie base for linux/amd64 and linux/arm64, signed with a key made for the run. Every check runs real
+ * tools; nothing here imitates the engine or a provider.
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
-import type { ExecutorResult } from "./executor";
+import { count, engine, IMAGE_TYPE, ran, STEP_TYPE, TierStack, type RunResult } from "./engine";
 import { getBlob, getManifest, INDEX, MANIFEST, platformManifests, splitRef } from "./registry";
-import { baseRef as localBase, cosign as cosignWith, requireTools, resolvedDigest, secondsSince, sh, statements, up as upStack, type ImageOutput } from "./support";
+import { baseRef as localBase, cosign as cosignWith, requireTools, resolvedDigest, secondsSince, sh, signatureCount, statements, type ImageOutput } from "./support";
 import { ROOT } from "../helpers";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
-const TYPES = (process.env.E2E_TYPES ?? "minimal,standard,system").split(",");
+const TYPES = ["minimal", "standard", "system"];
 const MAJOR = 17;
 const WORK = mkdtempSync(join(tmpdir(), "pgi-e2e-"));
 const COSIGN_PASSWORD = `e2e-${process.pid}-${Date.now()}`;
+// A repository path of this run's own: tags and signatures of earlier runs cannot make a check pass.
+const REGISTRY = `localhost:5000/e2e-${Date.now()}`;
+const REPO = `${REGISTRY}/postgresql-testing`;
+const BUILDER = process.env.E2E_BUILDER ?? "postgres-images";
 
 const timings: Record<string, number> = {};
 let baseRef = "";
 let config: Record<string, unknown> = {};
-let first: ExecutorResult;
+let stack: TierStack;
+let first: RunResult;
 let images: Record<string, ImageOutput> = {};
-
-/** Runs the program once through the executor, as `pulumi up` would, against the state file in WORK. */
-function up(): ExecutorResult {
-  return upStack({ work: WORK, name: "testing", config, secrets: { cosignPassword: COSIGN_PASSWORD } });
-}
 
 function cosign(args: string[], allowFail = false) {
   return cosignWith(args, { cwd: WORK, password: COSIGN_PASSWORD, allowFail });
@@ -44,16 +47,18 @@ const START_SERVER = [
   "pg_ctl -D \"$PGDATA\" -o \"-c listen_addresses= -c unix_socket_directories=/tmp $EXTRA\" -w -l /tmp/pg.log start >/dev/null",
 ].join("\n");
 
-describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
-  before(() => {
-    const t0 = Date.now();
+const names = TYPES.map((t) => `postgresql-${MAJOR}-${t}-trixie`);
+
+describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () => {
+  before(async () => {
     requireTools();
+    engine(join(WORK, "state"));
     baseRef = localBase();
     assert.match(baseRef, /^localhost:5000\/debian:trixie-slim@sha256:[0-9a-f]{64}$/);
     cosign(["generate-key-pair"]);
     const revision = sh("git", ["rev-parse", "HEAD"], { allowFail: true }).stdout.trim();
     config = {
-      registry: "localhost:5000",
+      registry: REGISTRY,
       environment: "testing",
       revision,
       // Debian's archive has only the current minor: the Dockerfile's debian mode checks the major, the minor is the label's.
@@ -63,26 +68,40 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
       bases: [baseRef],
       platforms: PLATFORMS,
       buildArgs: { PG_PACKAGES: "debian" },
+      builder: BUILDER,
       signing: { mode: "key", key: join(WORK, "cosign.key"), tlogUpload: false, verify: { publicKey: join(WORK, "cosign.pub") } },
     };
-    first = up();
-    timings.cold = secondsSince(t0);
-    images = first.outputs.images as Record<string, ImageOutput>;
+    stack = new TierStack("testing", config, { cosignPassword: COSIGN_PASSWORD }, WORK);
   });
 
   after(() => {
     process.stdout.write(`# e2e timings (s): ${JSON.stringify(timings)}\n`);
   });
 
-  it("builds one image per cell and signs each digest", () => {
-    const names = TYPES.map((t) => `postgresql-${MAJOR}-${t}-trixie`);
+  it("pulumi preview lists one docker-build Image per cell, named by cell, and builds nothing", async () => {
+    const t0 = Date.now();
+    const p = await stack.preview();
+    timings.preview = secondsSince(t0);
+    const planned = [...p.changed].filter(([n]) => names.includes(n));
+    assert.equal(count(p, IMAGE_TYPE, "create"), names.length, p.stdout);
+    assert.deepEqual(planned.map(([n]) => n).sort(), [...names].sort());
+    assert.deepEqual(await stack.resourceNames(IMAGE_TYPE), [], "a preview records nothing");
+    await assert.rejects(getManifest(`${REPO}:${MAJOR}-minimal-trixie`), /HTTP 404/, "a preview pushes nothing");
+  });
+
+  it("pulumi up builds one image per cell, tags, signs and attests each digest", async () => {
+    const t0 = Date.now();
+    first = await stack.up();
+    timings.cold = secondsSince(t0);
+    images = await stack.images();
     assert.deepEqual(Object.keys(images).sort(), [...names].sort());
-    const builds = first.performed.filter((p) => p.type === "docker-build:index:Image").map((p) => p.name);
-    assert.deepEqual(builds.sort(), [...names].sort());
+    assert.equal(count(first, IMAGE_TYPE, "create"), names.length);
     for (const n of names) {
       assert.match(images[n].digest, /^sha256:[0-9a-f]{64}$/);
-      assert.equal(images[n].ref, `localhost:5000/postgresql-testing@${images[n].digest}`);
-      assert.ok(first.performed.some((p) => p.name === `${n}-sign`), `${n} signed`);
+      assert.equal(images[n].ref, `${REPO}@${images[n].digest}`);
+      for (const step of ["built-at", "tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"]) {
+        assert.equal(first.changed.get(`${n}-${step}`), "create", `${n}-${step} ran`);
+      }
     }
   });
 
@@ -115,7 +134,7 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
       }
       // The timestamped tag carries the same instant as the created annotation.
       const stampTag = created!.replace(/[-:T]/g, "").slice(0, 12);
-      assert.ok(img.tags.includes(`localhost:5000/postgresql-testing:${MAJOR}.12-${stampTag}-${name.split("-")[2]}-trixie`), `${name}: timestamped tag ${stampTag}`);
+      assert.ok(img.tags.includes(`${REPO}:${MAJOR}.12-${stampTag}-${name.split("-")[2]}-trixie`), `${name}: timestamped tag ${stampTag}`);
     }
   });
 
@@ -128,11 +147,11 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
     assert.notEqual(unsigned.status, 0, "an unsigned digest must not verify");
     // Altered: the same manifests under an index with one more annotation is other content with another digest.
     const any = Object.values(images)[0];
-    const altered = "localhost:5000/postgresql-testing:e2e-altered";
+    const altered = `${REPO}:e2e-altered`;
     sh("docker", ["buildx", "imagetools", "create", "--tag", altered, "--annotation", "index:org.example.altered=yes", any.ref]);
     const alteredDigest = resolvedDigest(altered);
     assert.notEqual(alteredDigest, any.digest);
-    const bad = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", `localhost:5000/postgresql-testing@${alteredDigest}`], true);
+    const bad = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", `${REPO}@${alteredDigest}`], true);
     assert.notEqual(bad.status, 0, "an altered digest must not verify");
   });
 
@@ -165,7 +184,7 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
       }
     });
 
-    it(`standard on ${platform}: en_US.UTF-8, CREATE EXTENSION vector, pgaudit and pg_failover_slots preloaded`, { skip: !TYPES.includes("standard") }, () => {
+    it(`standard on ${platform}: en_US.UTF-8, CREATE EXTENSION vector, pgaudit and pg_failover_slots preloaded`, () => {
       const ref = images[`postgresql-${MAJOR}-standard-trixie`].ref;
       assert.match(run(ref, platform, "locale -a"), /en_US\.utf8/i);
       const out = run(
@@ -176,33 +195,137 @@ describe("real-tools tier", { timeout: 80 * 60 * 1000 }, () => {
       assert.deepEqual(out.split("\n"), ["CREATE EXTENSION", "[1,2]", "pgaudit,pg_failover_slots", "CREATE DATABASE"]);
     });
 
-    it(`system on ${platform}: barman-cloud-backup`, { skip: !TYPES.includes("system") }, () => {
+    it(`system on ${platform}: barman-cloud-backup`, () => {
       const ref = images[`postgresql-${MAJOR}-system-trixie`].ref;
       assert.match(run(ref, platform, "barman-cloud-backup --version 2>&1"), /^barman-cloud-backup \d+\.\d+/);
     });
   }
 
-  it("a second run with nothing changed builds and signs nothing", () => {
+  it("a second pulumi up changes nothing: the preview expects no changes and nothing is re-signed", async () => {
+    await stack.preview({ expectNoChanges: true });
+    const before = await Promise.all(names.map((n) => signatureCount(images[n].ref)));
     const t0 = Date.now();
-    const again = up();
+    const again = await stack.up();
     timings.warm = secondsSince(t0);
-    assert.deepEqual(again.performed, [], JSON.stringify(again.performed));
-    assert.deepEqual(again.outputs.images, first.outputs.images);
+    assert.deepEqual([...again.changed], [], again.stdout);
+    assert.deepEqual(await stack.images(), images);
+    assert.deepEqual(await Promise.all(names.map((n) => signatureCount(images[n].ref))), before);
+    assert.ok(before.every((c) => c === 1), `one signature per digest: ${before.join(",")}`);
+  });
+
+  it("pulumi refresh of the untouched stack changes nothing, and the next up has nothing to do", async () => {
+    const r = await stack.refresh();
+    assert.deepEqual([...r.changed], [], r.stdout);
+    await stack.preview({ expectNoChanges: true });
+  });
+
+  it("a new cosign script text or password re-signs nothing: the recorded step is updated, not run", async () => {
+    const state = await stack.exportState();
+    const d = state.deployment as { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] };
+    // As if the last run had had another script: the engine sees the program's script as an edit.
+    for (const r of d.resources) if (r.type === STEP_TYPE && /-(sign|attest-[a-z-]+)$/.test(r.urn) && r.outputs) r.outputs.script = `${String(r.outputs.script)}\n# an older text`;
+    await stack.importState(state);
+    await stack.setSecret("cosignPassword", `${COSIGN_PASSWORD}-rotated`);
+    const before = await Promise.all(names.map((n) => signatureCount(images[n].ref)));
+    const r = await stack.up();
+    assert.deepEqual(ran(r), [], `nothing ran: ${JSON.stringify([...r.changed])}`);
+    assert.ok(count(r, STEP_TYPE, "update") >= names.length * 4, `the sign and attest steps were updated: ${JSON.stringify([...r.changed])}`);
+    assert.deepEqual(await Promise.all(names.map((n) => signatureCount(images[n].ref))), before);
+    await stack.setSecret("cosignPassword", COSIGN_PASSWORD);
+    await stack.preview({ expectNoChanges: true });
+  });
+
+  it("a provider rebuild under the recorded build time never moves the timestamped tag", async () => {
+    const name = names[0];
+    const pinned = images[name].tags.find((t) => /-\d{12}-/.test(t))!;
+    const state = await stack.exportState();
+    const d = state.deployment as { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] };
+    // The provider's own context hash no longer matches: it rebuilds the Image, with the same stamp.
+    const image = d.resources.find((r) => r.type === IMAGE_TYPE && r.urn.endsWith(`::${name}`))!;
+    image.outputs!.contextHash = "0".repeat(64);
+    await stack.importState(state);
+    const r = await stack.up({ expect: "either" });
+    assert.equal(r.changed.get(name), "update", `the provider rebuilt ${name}: ${JSON.stringify([...r.changed])}`);
+    assert.equal(r.changed.get(`${name}-built-at`), undefined, "the stamp stays");
+    assert.equal(resolvedDigest(pinned), images[name].digest, `${pinned} still names the first build`);
+    const rebuilt = await digestInState(name);
+    if (rebuilt === images[name].digest) {
+      assert.equal(r.failed, false, "a bit-identical rebuild has nothing to tag");
+    } else {
+      // Other content under the same build time: the tag step refuses, and says what to do.
+      assert.equal(r.failed, true);
+      assert.match(r.stdout, /a timestamped tag never moves to other content/);
+      await stack.reconfigure({ rebuildEpoch: "after-provider-rebuild" });
+      const fixed = await stack.up();
+      assert.equal(fixed.changed.get(`${name}-built-at`), "replace", "a new epoch gives a new build time");
+      images = await stack.images();
+      assert.notEqual(images[name].tags.find((t) => /-\d{12}-/.test(t)), pinned, "a new timestamped tag");
+    }
+  });
+
+  it("a signing failure leaves the other cells signed; the next up signs the same digest", async () => {
+    // A cosign that fails its first `sign` and then hands every call to the real cosign.
+    const bin = join(WORK, "failing-bin");
+    mkdirSync(bin, { recursive: true });
+    const real = sh("sh", ["-c", "command -v cosign"]).stdout.trim();
+    const marker = join(WORK, "fail-once");
+    writeFileSync(marker, "");
+    writeFileSync(join(bin, "cosign"), `#!/bin/sh\nif [ "$1" = sign ] && rm "${marker}" 2>/dev/null; then echo "injected failure" >&2; exit 1; fi\nexec "${real}" "$@"\n`);
+    chmodSync(join(bin, "cosign"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    let failed: RunResult;
+    try {
+      await stack.reconfigure({ rebuildEpoch: "signing-failure" });
+      failed = await stack.up({ expect: "failure" });
+    } finally {
+      process.env.PATH = path;
+    }
+    assert.match(failed.stdout, /injected failure/);
+    const signedNow = await Promise.all(names.map(async (n) => [n, await signatureCount(`${REPO}@${await digestInState(n)}`)] as const));
+    const unsigned = signedNow.filter(([, c]) => c === 0).map(([n]) => n);
+    assert.equal(unsigned.length, 1, `exactly one cell left unsigned, the others signed (continue-on-error): ${JSON.stringify(signedNow)}`);
+    const digestBefore = await digestInState(unsigned[0]);
+    const again = await stack.up();
+    assert.deepEqual(ran(again).filter((n) => n.endsWith("-sign")), [`${unsigned[0]}-sign`]);
+    assert.equal(count(again, IMAGE_TYPE, "update") + count(again, IMAGE_TYPE, "create"), 0, "nothing rebuilt");
+    images = await stack.images();
+    assert.equal(images[unsigned[0]].digest, digestBefore, "the same digest");
+    const ok = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", images[unsigned[0]].ref], true);
+    assert.equal(ok.status, 0, ok.stderr);
+  });
+
+  it("a cell removed from the config leaves the state, and its image stays in the registry", async () => {
+    const removed = `postgresql-${MAJOR}-system-trixie`;
+    const ref = images[removed].ref;
+    await stack.reconfigure({ imageTypes: ["minimal", "standard"] });
+    const r = await stack.up();
+    assert.equal(r.changed.get(removed), "delete", JSON.stringify([...r.changed]));
+    assert.ok(!(await stack.resourceNames(IMAGE_TYPE)).includes(removed));
+    assert.equal((await getManifest(ref)).digest, images[removed].digest, "still served by digest");
+    for (const tag of images[removed].tags) assert.equal(resolvedDigest(tag), images[removed].digest, `${tag} still served`);
   });
 
   it("the targets JSON for the same stack builds with docker buildx bake -f", () => {
     const dir = mkdtempSync(join(WORK, "bake-"));
     writeFileSync(join(dir, "Pulumi.yaml"), readFileSync(join(ROOT, "Pulumi.yaml")));
-    const stack = Object.fromEntries(Object.entries(config).map(([k, v]) => [`postgres-images:${k}`, v]));
-    writeFileSync(join(dir, "Pulumi.e2e.yaml"), stringify({ config: stack }));
+    const values = Object.fromEntries(Object.entries(config).map(([k, v]) => [`postgres-images:${k}`, v]));
+    writeFileSync(join(dir, "Pulumi.e2e.yaml"), stringify({ config: values }));
     const json = sh(process.execPath, [join(ROOT, "dist/cli/targets.js"), "--dir", dir, "--stack", "e2e", "--json"]).stdout;
     const file = join(dir, "bake.json");
     writeFileSync(file, json);
     const t0 = Date.now();
     // BuildKit's SBOM generator image lives on Docker Hub, out of reach here: keep provenance, disable the SBOM.
-    sh("docker", ["buildx", "bake", "-f", file, "--set", "*.attest=type=sbom,disabled=true", "--metadata-file", join(dir, "meta.json")], { cwd: ROOT });
+    sh("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--set", "*.attest=type=sbom,disabled=true", "--metadata-file", join(dir, "meta.json")], { cwd: ROOT });
     timings.bake = secondsSince(t0);
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Record<string, Record<string, string>>;
     for (const name of Object.keys(images)) assert.match(meta[name]["containerimage.digest"], /^sha256:[0-9a-f]{64}$/, name);
   });
 });
+
+/** The digest an Image has in the stack's state (also when the stack's outputs were not written). */
+async function digestInState(name: string): Promise<string> {
+  const d = (await stack.exportState()).deployment as { resources: { urn: string; type: string; outputs?: { digest?: string } }[] };
+  const image = d.resources.find((r) => r.type === IMAGE_TYPE && r.urn.endsWith(`::${name}`));
+  return image?.outputs?.digest ?? "";
+}

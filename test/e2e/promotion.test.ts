@@ -1,8 +1,8 @@
 /**
- * Promotion for real: a small testing stack is built, pushed, signed and attested through the executor;
- * then a production stack promotes it from the testing run's outputs (its StackReference). Checked
- * with the registry's HTTP API and cosign: every production tag serves the testing digest, the
- * production signature and attestations verify there, and a second production run does nothing.
+ * Promotion for real, on the real engine: a small testing stack is built, pushed, signed and attested;
+ * then a production stack promotes it through a real StackReference to the testing stack on the same file
+ * backend. Checked with the registry's HTTP API and cosign: every production tag serves the testing
+ * digest, the production signature and attestations verify there, and a second production run does nothing.
  *
  *   node --import tsx --test test/e2e/promotion.test.ts
  */
@@ -11,36 +11,38 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import type { ExecutorResult } from "./executor";
+import { engine, IMAGE_TYPE, ran, TierStack, type RunResult } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
-import { baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, up, type ImageOutput, type Stack } from "./support";
+import { baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
 const CELL = "postgresql-17-minimal-trixie";
-const TESTING_REPO = "localhost:5000/postgresql-testing";
-const PROD_REPO = "localhost:5000/postgresql";
-const TESTING_STACK = "e2e/postgres-images/testing";
+const REGISTRY = `localhost:5000/e2e-promotion-${Date.now()}`;
+const TESTING_REPO = `${REGISTRY}/postgresql-testing`;
+const PROD_REPO = `${REGISTRY}/postgresql`;
 const WORK = mkdtempSync(join(tmpdir(), "pgi-promotion-"));
 const PASSWORD = `e2e-promotion-${process.pid}-${Date.now()}`;
+const BUILDER = process.env.E2E_BUILDER ?? "postgres-images";
 
 const cosign = (args: string[], allowFail = false) => cosignIn(args, { cwd: WORK, password: PASSWORD, allowFail });
 
 const timings: Record<string, number> = {};
 let testingConfig: Record<string, unknown> = {};
-let testing: ExecutorResult;
+let testing: TierStack;
 let testingImages: Record<string, ImageOutput> = {};
-let production: Stack;
-let promoted: ExecutorResult;
+let production: TierStack;
+let promoted: RunResult;
 let prodImages: Record<string, ImageOutput> = {};
 
 describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000 }, () => {
-  before(() => {
+  before(async () => {
     requireTools();
+    engine(join(WORK, "state"));
     const base = baseRef();
     assert.match(base, /^localhost:5000\/debian:trixie-slim@sha256:[0-9a-f]{64}$/);
     cosign(["generate-key-pair"]);
     testingConfig = {
-      registry: "localhost:5000",
+      registry: REGISTRY,
       environment: "testing",
       revision: sh("git", ["rev-parse", "HEAD"], { allowFail: true }).stdout.trim(),
       postgresVersions: ["17.12"],
@@ -49,45 +51,38 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
       bases: [base],
       platforms: PLATFORMS,
       buildArgs: { PG_PACKAGES: "debian" },
+      builder: BUILDER,
       signing: { mode: "key", key: join(WORK, "cosign.key"), tlogUpload: false, verify: { publicKey: join(WORK, "cosign.pub") } },
     };
     let t0 = Date.now();
-    testing = up({ work: WORK, name: "testing", config: testingConfig, secrets: { cosignPassword: PASSWORD } });
+    testing = new TierStack("testing", testingConfig, { cosignPassword: PASSWORD }, WORK);
+    await testing.up();
     timings.testing = secondsSince(t0);
-    testingImages = testing.outputs.images as Record<string, ImageOutput>;
+    testingImages = await testing.images();
     assert.deepEqual(Object.keys(testingImages), [CELL]);
 
-    production = {
-      work: WORK,
-      name: "production",
-      config: { ...testingConfig, environment: "production", promoteFrom: TESTING_STACK },
-      secrets: { cosignPassword: PASSWORD },
-      stackReferences: { [TESTING_STACK]: testing.outputs },
-    };
+    production = new TierStack("production", { ...testingConfig, environment: "production", promoteFrom: testing.qualifiedName }, { cosignPassword: PASSWORD }, WORK);
     t0 = Date.now();
-    promoted = up(production);
+    promoted = await production.up();
     timings.promote = secondsSince(t0);
-    prodImages = promoted.outputs.images as Record<string, ImageOutput>;
+    prodImages = await production.images();
   });
 
   after(() => {
     process.stdout.write(`# e2e promotion timings (s): ${JSON.stringify(timings)}\n`);
   });
 
-  it("builds nothing in production: it copies, signs, attests and verifies", () => {
-    assert.ok(!promoted.registered.some((r) => r.type === "docker-build:index:Image"), "no Image registered");
-    assert.ok(promoted.registered.some((r) => r.type === "pulumi:pulumi:StackReference" && r.name === TESTING_STACK));
-    assert.deepEqual(
-      promoted.performed.filter((p) => p.type === "command:local:Command").map((p) => p.name).sort(),
-      [`${CELL}-attest-provenance`, `${CELL}-attest-sbom-linux-amd64`, `${CELL}-attest-sbom-linux-arm64`, `${CELL}-promote`, `${CELL}-sign`, `${CELL}-verify`],
-    );
+  it("builds nothing in production: it reads the testing stack, copies, signs, attests and verifies", async () => {
+    assert.deepEqual(await production.resourceNames(IMAGE_TYPE), [], "no Image in production's state");
+    assert.ok((await production.resourceNames("pulumi:pulumi:StackReference")).includes(testing.qualifiedName));
+    assert.deepEqual(ran(promoted), [`${CELL}-attest-provenance`, `${CELL}-attest-sbom-linux-amd64`, `${CELL}-attest-sbom-linux-arm64`, `${CELL}-promote`, `${CELL}-sign`, `${CELL}-verify`]);
     const t = testingImages[CELL];
     const p = prodImages[CELL];
     assert.equal(p.digest, t.digest);
     assert.equal(p.ref, `${PROD_REPO}@${t.digest}`);
     assert.deepEqual(p.tags, t.tags.map((x) => x.replace(`${TESTING_REPO}:`, `${PROD_REPO}:`)));
     assert.equal(p.tags.length, 3);
-    const catalogs = promoted.outputs.catalogs as { spec: { images: { major: number; image: string }[] } }[];
+    const catalogs = (await production.outputs()).catalogs.value as { spec: { images: { major: number; image: string }[] } }[];
     assert.deepEqual(catalogs.flatMap((c) => c.spec.images), [{ major: 17, image: p.ref }]);
   });
 
@@ -131,24 +126,22 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     }
   });
 
-  it("a selected cell the testing stack did not build stops the run with one line, and nothing is copied", async () => {
-    const wider: Stack = { ...production, name: "production-wider", config: { ...production.config, imageTypes: ["minimal", "standard"] } };
-    assert.throws(
-      () => up(wider),
-      (e: Error) => {
-        const line = e.message.split("\n")[0];
-        assert.equal(line, 'executor failed: postgres-images:promoteFrom: stack "e2e/postgres-images/testing" has no image for cell "postgresql-17-standard-trixie"; build it in testing first or narrow targets');
-        return true;
-      },
-    );
-    await assert.rejects(getManifest(`${PROD_REPO}:17-standard-trixie`), /HTTP 404/);
+  it("a second production run performs nothing and exports the same", async () => {
+    const before = await production.outputs();
+    const t0 = Date.now();
+    const again = await production.up();
+    timings.promoteAgain = secondsSince(t0);
+    assert.deepEqual([...again.changed], [], again.stdout);
+    assert.deepEqual(await production.outputs(), before);
   });
 
-  it("a second production run performs nothing and exports the same", () => {
-    const t0 = Date.now();
-    const again = up(production);
-    timings.promoteAgain = secondsSince(t0);
-    assert.deepEqual(again.performed, [], JSON.stringify(again.performed));
-    assert.deepEqual(again.outputs, promoted.outputs);
+  it("a selected cell the testing stack did not build stops the run with one line, and nothing is copied", async () => {
+    const wider = new TierStack("production-wider", { ...testingConfig, environment: "production", promoteFrom: testing.qualifiedName, imageTypes: ["minimal", "standard"] }, { cosignPassword: PASSWORD }, WORK);
+    const r = await wider.up({ expect: "failure" });
+    const line = `postgres-images:promoteFrom: stack "${testing.qualifiedName}" has no image for cell "postgresql-17-standard-trixie"; build it in testing first or narrow targets`;
+    assert.ok(r.stdout.includes(line), r.stdout.slice(-3000));
+    assert.equal(r.stdout.split(line).length - 1 >= 1, true);
+    assert.deepEqual(ran(r), [], "nothing ran");
+    await assert.rejects(getManifest(`${PROD_REPO}:17-standard-trixie`), /HTTP 404/);
   });
 });

@@ -1,12 +1,8 @@
-/**
- * Helpers shared by the real-tools tests: running tools, running the program through the executor
- * as `pulumi up` would, and cosign with the run's key.
- */
+/** Helpers shared by the real-tools tests: running tools, cosign with the run's key, reading signatures. */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ExecutorResult } from "./executor";
 import { ROOT } from "../helpers";
+import { splitRef } from "./registry";
 
 export type { ImageOutput } from "../../lib/outputs";
 
@@ -32,39 +28,6 @@ export function baseRef(): string {
   return sh("bash", [join(ROOT, "scripts/e2e-env.sh"), "base-ref"]).stdout.trim();
 }
 
-export interface Stack {
-  /** Scratch directory for the config, state and result files. */
-  readonly work: string;
-  /** Names the files: `NAME-config.json`, `NAME-state.json`, `NAME-result.json`. */
-  readonly name: string;
-  /** Keys without namespace; structured values are passed as JSON, as Pulumi does. */
-  readonly config: Record<string, unknown>;
-  /** Secret keys without namespace. */
-  readonly secrets?: Record<string, string>;
-  /** Other stacks' outputs by name, for StackReferences. */
-  readonly stackReferences?: Record<string, Record<string, unknown>>;
-}
-
-/** Runs the program once through the executor, as `pulumi up` would, against the stack's state file. Throws when the run fails. */
-export function up(stack: Stack): ExecutorResult {
-  const file = (kind: string): string => join(stack.work, `${stack.name}-${kind}.json`);
-  const namespaced = Object.fromEntries(Object.entries(stack.config).map(([k, v]) => [`postgres-images:${k}`, typeof v === "string" ? v : JSON.stringify(v)]));
-  const secrets = Object.entries(stack.secrets ?? {});
-  for (const [k, v] of secrets) namespaced[`postgres-images:${k}`] = v;
-  writeFileSync(file("config"), JSON.stringify({ config: namespaced, secrets: secrets.map(([k]) => `postgres-images:${k}`), stackReferences: stack.stackReferences ?? {} }));
-  const out = file("result");
-  writeFileSync(out, "");
-  const r = sh(process.execPath, ["--import", "tsx", join(ROOT, "test/e2e/executor.ts"), "--config", file("config"), "--state", file("state"), "--out", out, "--dir", ROOT], { allowFail: true });
-  let result: ExecutorResult;
-  try {
-    result = JSON.parse(readFileSync(out, "utf8")) as ExecutorResult;
-  } catch {
-    throw new Error(`executor produced no result (${r.status}): ${r.stderr.slice(-4000)}`);
-  }
-  if (!result.ok) throw new Error(`executor failed: ${result.error}\n${r.stderr.slice(-4000)}`);
-  return result;
-}
-
 /** cosign in `cwd` with the key's password in its environment. */
 export function cosign(args: string[], options: { cwd: string; password: string; allowFail?: boolean }): SpawnSyncReturns<string> {
   return sh("cosign", args, { env: { COSIGN_PASSWORD: options.password }, allowFail: options.allowFail, cwd: options.cwd });
@@ -82,4 +45,15 @@ export function statements(stdout: string): { predicateType: string; predicate: 
 /** What `docker buildx imagetools inspect` says a reference resolves to. */
 export function resolvedDigest(ref: string): string {
   return sh("docker", ["buildx", "imagetools", "inspect", ref, "--format", "{{json .Manifest.Digest}}"]).stdout.trim().replace(/"/g, "");
+}
+
+/** How many signatures cosign has stored for `ref` (`REPO@sha256:…`): the layers of its `.sig` manifest. */
+export async function signatureCount(ref: string): Promise<number> {
+  const at = ref.indexOf("@sha256:");
+  const sigTag = `${ref.slice(0, at)}:sha256-${ref.slice(at + 8)}.sig`;
+  const { host, repo, reference } = splitRef(sigTag);
+  const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, { headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
+  if (res.status === 404) return 0;
+  if (!res.ok) throw new Error(`GET ${sigTag}: HTTP ${res.status}`);
+  return ((await res.json()) as { layers?: unknown[] }).layers?.length ?? 0;
 }
