@@ -1,9 +1,11 @@
+import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson } from "../lib/definition";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
   ENV,
+  SBOM_SCRIPT,
   reattestProvenanceCommand,
   signCommand,
   signingRef,
@@ -36,6 +38,9 @@ export interface SignatureCommands {
   readonly attestations: readonly Step[];
 }
 
+/** The project folder (this file is resources/signature.ts, or dist/resources/signature.js when compiled). */
+const PROJECT_DIR = resolve(__dirname, __dirname.endsWith(join("dist", "resources")) ? "../.." : "..");
+
 /** `linux/arm/v7` → `linux-arm-v7`, for resource names. */
 export function platformSlug(platform: string): string {
   return platform.replace(/\//g, "-");
@@ -55,7 +60,7 @@ export function imageRef(repository: string, digest: pulumi.Output<string>): pul
  * Re-run rule (resources/step.ts: a Step runs when created and when its triggers change, never on
  * another edit): sign and attest run for a new digest or a new signer (mode, key, Fulcio, Rekor, tlog),
  * so rotating the password or editing a script re-signs nothing; verify runs for a new digest, signer or
- * verification policy. A run that fails records nothing, so the next `pulumi up` runs it again for the
+ * verification policy (docs/engine-notes.md has the table). A run that fails records nothing, so the next `pulumi up` runs it again for the
  * same digest.
  */
 export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource): SignatureCommands {
@@ -63,18 +68,29 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const ref = imageRef(cell.repository, digest);
   const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
-  // Only steps that sign get the password; `verify` needs none.
-  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, dependsOn: pulumi.Resource[]): Step =>
-    new Step(name, { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, secretEnvironment: secret, triggers: [digest, canonicalJson(c.environment)] }, { parent, dependsOn });
+  // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts' text do not.
+  const signer = canonicalJson({ mode: signing.mode, ...signCommand(signing).environment, tlogUpload: signing.tlogUpload });
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [...(args.after ?? [])]);
+  // Only steps that sign get the password; `verify` needs none.
+  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[]): Step =>
+    new Step(
+      name,
+      { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers] },
+      { parent, dependsOn },
+    );
+
+  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [signer], [...(args.after ?? [])]);
   const v = verifyCommand(signing);
-  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [sign]);
+  // Verification runs again for a new signature (digest, signer) or a new policy.
+  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.environment)], [sign]);
+  const sbomScript = join(PROJECT_DIR, SBOM_SCRIPT);
   const attestations = [
     args.provenance === undefined
-      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [sign])
-      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [sign]),
-    ...cell.platforms.map((p) => make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p }, secretEnv, [sign])),
+      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [signer], [sign])
+      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign]),
+    ...cell.platforms.map((p) =>
+      make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign]),
+    ),
   ];
   return { sign, verify, attestations };
 }

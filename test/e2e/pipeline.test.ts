@@ -50,7 +50,7 @@ const START_SERVER = [
 const names = TYPES.map((t) => `postgresql-${MAJOR}-${t}-trixie`);
 
 describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () => {
-  before(async () => {
+  before(() => {
     requireTools();
     engine(join(WORK, "state"));
     baseRef = localBase();

@@ -7,10 +7,13 @@
  *   last inputs and outputs;
  * - a resource whose inputs equal its recorded inputs is a no-op: the recorded outputs come back,
  *   nothing runs, no image is built;
- * - otherwise it is created (or updated): a stamp command prints the harness's fake clock, a
- *   promote command prints its DIGEST (as the real one does once every tag resolves to it), an
+ * - a step (resources/step.ts) whose inputs differ is handed to the step provider's own `diff`, as
+ *   the engine does: a replacement (changed triggers) runs it, any other change is an update that
+ *   runs nothing and keeps the recorded stdout (or nothing at all, when diff sees no change);
+ * - otherwise it is created (or updated): a stamp step prints the harness's fake clock, a promote
+ *   or tag step prints its DIGEST (as the real one does once every tag resolves to it), an
  *   Image gets digest = sha256 of its inputs (so any content change is a new digest), every
- *   command is recorded as executed with its environment, and `fail` can make it fail;
+ *   step that runs is recorded as executed with its (plain) environment, and `fail` can make it fail;
  * - a StackReference (`pulumi:pulumi:StackReference`, inputs `{name}`) is a read: its state is
  *   `{name, outputs, secretOutputNames: []}` with the outputs given in `stackOutputs` for that
  *   name (an unknown name fails, as the engine fails on a stack that does not exist); reads are
@@ -25,7 +28,6 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import * as command from "@pulumi/command";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { GOLDEN_DIR, ROOT, goldenStack } from "../helpers";
@@ -34,10 +36,12 @@ import { canonicalJson } from "../../lib/definition";
 import { NAMESPACE } from "../../lib/settings";
 import { readProgramInputs } from "../../resources/config";
 import { postgresImages } from "../../resources/program";
+import { Step, STEP_TYPE, stepProvider, type StepInputs, type StepOutputs } from "../../resources/step";
 
 export { ROOT, GOLDEN_DIR };
 export const IMAGE_TYPE = "docker-build:index:Image";
-export const COMMAND_TYPE = "command:local:Command";
+/** The build steps (resources/step.ts), dynamic resources. */
+export const COMMAND_TYPE = STEP_TYPE;
 export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 /** The golden stack's values (Pulumi.golden.yaml beside expected.json), keys without namespace. */
 export const goldenConfig = goldenStack;
@@ -226,7 +230,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
     call: (args) => {
       throw new Error(`unexpected invoke ${args.token}`);
     },
-    newResource: (args) => {
+    newResource: async (args) => {
       const key = `${args.type}::${args.name}`;
       // Plain values: the mock monitor hands secret inputs over still wrapped (secretness is read from the request).
       const inputs = unwrapSecrets(args.inputs, "", []) as Props;
@@ -246,19 +250,33 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
         record("read", state);
         return { id: name, state };
       }
+      // The serialized provider is the same text for every step; it says nothing about what a step does.
+      delete inputs.__provider;
       const old = previous.get(key);
       if (old !== undefined && canonicalJson(old.inputs) === canonicalJson(inputs)) {
         record("same", old.outputs);
         return { id: `${args.name}-id`, state: old.outputs };
       }
-      const action: Action = old === undefined ? "create" : "update";
+      let action: Action = old === undefined ? "create" : "update";
       const failed = options.fail?.(args.type, args.name) ?? false;
       let outputs: Props;
       if (args.type === COMMAND_TYPE) {
+        // The step provider's own diff decides, as the engine asks it: replace (run) or update (no run).
+        const diff = old === undefined ? undefined : await stepProvider.diff!(`${args.name}-id`, old.outputs as unknown as StepOutputs, inputs as unknown as StepInputs);
+        if (diff !== undefined && (diff.replaces ?? []).length === 0) {
+          if (diff.changes === false) {
+            record("same", old!.outputs);
+            return { id: `${args.name}-id`, state: old!.outputs };
+          }
+          outputs = { ...inputs, secretEnvironment: undefined, stdout: old!.outputs.stdout };
+          record("update", outputs);
+          return { id: `${args.name}-id`, state: outputs };
+        }
+        action = "create";
         const env = (inputs.environment ?? {}) as Record<string, string>;
-        executed.push({ name: args.name, create: String(inputs.create), environment: env, failed });
-        const stdout = args.name.endsWith("-built-at") ? `${clock}\n` : args.name.endsWith("-promote") ? `${env.DIGEST ?? ""}\n` : "";
-        outputs = { ...inputs, stdout, stderr: "" };
+        executed.push({ name: args.name, create: String(inputs.script), environment: env, failed });
+        const stdout = args.name.endsWith("-built-at") ? clock : args.name.endsWith("-promote") || args.name.endsWith("-tags") ? (env.DIGEST ?? "") : "";
+        outputs = { ...inputs, secretEnvironment: undefined, stdout };
       } else if (args.type === IMAGE_TYPE) {
         if (!failed) builds.push(args.name);
         const digest = `sha256:${sha256(canonicalJson(inputs))}`;
@@ -374,7 +392,7 @@ export async function evaluateBaseline(shape: Evaluation): Promise<{ readonly to
   for (const r of shape.resources) {
     const parent = components.get(r.parent);
     if (r.type === IMAGE_TYPE) new dockerbuild.Image(r.name, { push: false }, { parent });
-    else if (r.type === COMMAND_TYPE) new command.local.Command(r.name, {}, { parent });
+    else if (r.type === COMMAND_TYPE) new Step(r.name, { script: "", triggers: [] }, { parent });
   }
   for (const c of components.values()) c.done();
   await waitForRPCs();

@@ -31,12 +31,19 @@ describe("index.ts", () => {
     });
     // Build paths are relative to the working directory, as under `pulumi up`.
     process.chdir(scratchProject());
-    const index = (await import("../../index")) as { images: pulumi.Output<Record<string, { ref: string }>>; targets: string[]; catalogs: pulumi.Output<unknown[]> };
+    const index = (await import("../../index")) as { images: pulumi.Output<Record<string, { ref: string; tags: readonly string[] }>>; targets: string[]; catalogs: pulumi.Output<unknown[]> };
     const value = <T>(o: pulumi.Output<T>): Promise<T> => (o as unknown as { promise(): Promise<T> }).promise();
     assert.deepEqual(index.targets, ["postgresql-17-minimal-trixie"]);
     const images = await value(index.images);
     assert.equal(images["postgresql-17-minimal-trixie"].ref, `localhost:5000/postgresql-testing@sha256:${"a".repeat(64)}`);
+    // The cell's tags (the tag step's), the timestamped one from the stamp's time.
+    assert.deepEqual(images["postgresql-17-minimal-trixie"].tags, [
+      "localhost:5000/postgresql-testing:17-minimal-trixie",
+      "localhost:5000/postgresql-testing:17.11-minimal-trixie",
+      "localhost:5000/postgresql-testing:17.11-202611020830-minimal-trixie",
+    ]);
     assert.equal((await value(index.catalogs)).length, 1);
-    assert.deepEqual(names.sort(), ["postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie-built-at"]);
+    // The component, its Image, its stamp and its tag step (signing none: no cosign step).
+    assert.deepEqual(names.sort(), ["postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie-built-at", "postgresql-17-minimal-trixie-tags"]);
   });
 });

@@ -62,6 +62,7 @@ describe("promotion testing → production", () => {
     assert.equal(first.resources.filter((r) => r.type === IMAGE_TYPE).length, 0);
     assert.deepEqual(first.builds, []);
     assert.ok(!first.resources.some((r) => r.name.endsWith("-built-at")));
+    assert.ok(!first.resources.some((r) => r.name.endsWith("-tags")), "the promote step pushes the production tags; there is no tag step");
     const refs = first.resources.filter((r) => r.type === STACK_REFERENCE_TYPE);
     assert.deepEqual(
       refs.map((r) => [r.name, r.action, r.inputs.name]),
@@ -87,13 +88,15 @@ describe("promotion testing → production", () => {
       assert.equal(tags.length, 3);
       assert.ok(tags.every((t) => t.startsWith(`${PROD_REPO}:`)));
       assert.deepEqual(p.inputs.triggers, [source.digest], "copied again only for a new testing digest");
-      assert.ok(p.retainOnDelete, "promoted tags are releases");
-      const script = String(p.inputs.create);
+      // Promoted tags are releases, and they stay without retainOnDelete: a Step's delete runs nothing (resources/step.ts).
+      assert.equal(p.retainOnDelete, false);
+      const script = String(p.inputs.script);
       assert.match(script, /retry docker buildx imagetools create --tag "\$tag" "\$SOURCE_REF"/);
       assert.match(script, /retry cosign copy --only=sig,att --force "\$SOURCE_REF" "\$first"/);
       assert.match(script, /docker buildx imagetools inspect "\$tag" --format '\{\{json \.Manifest\.Digest\}\}'/);
       for (const value of [source.digest, TESTING_REPO, PROD_REPO, PASSWORD]) assert.ok(!script.includes(value), `${cell}: ${value} stays out of the script`);
       assert.equal(env(p).COSIGN_PASSWORD, undefined, "copying needs no password");
+      assert.deepEqual(p.inputs.secretEnvironment, {}, "copying needs no password");
     }
   });
 
@@ -105,17 +108,20 @@ describe("promotion testing → production", () => {
         const c = commands.get(`${cell}-${suffix}`);
         assert.ok(c, `${cell}-${suffix}`);
         assert.equal(env(c).IMAGE_REF, `${PROD_REPO}@${digest}`, c.name);
-        assert.deepEqual(c.inputs.triggers, [digest], c.name);
+        // The testing digest, the production signer, and for verify its policy too.
+        const signer = '{"COSIGN_KEY":"awskms://alias/cosign","mode":"key","tlogUpload":false}';
+        assert.deepEqual(c.inputs.triggers, suffix === "verify" ? [digest, signer, '{"VERIFY_KEY":"cosign.pub"}'] : [digest, signer], c.name);
         assert.equal(c.parent, `postgres-images:index:PromotedImage::${cell}`);
       }
       const sign = commands.get(`${cell}-sign`)!;
       assert.ok(sign.dependencies.includes(`${COMMAND_TYPE}::${cell}-promote`), `${cell}: sign waits for the copy`);
-      assert.equal(env(sign).COSIGN_PASSWORD, PASSWORD);
+      assert.deepEqual(sign.inputs.secretEnvironment, { COSIGN_PASSWORD: PASSWORD });
+      assert.equal(env(sign).COSIGN_PASSWORD, undefined, "the password is only in the secret environment");
       const provenance = commands.get(`${cell}-attest-provenance`)!;
       assert.ok(provenance.dependencies.includes(`${COMMAND_TYPE}::${cell}-sign`));
       assert.equal(env(provenance).PREDICATE, undefined, "the testing build's provenance is read from the copied attestation");
-      assert.match(String(provenance.inputs.create), /cosign download attestation --predicate-type slsaprovenance1 "\$IMAGE_REF"/);
-      assert.match(String(provenance.inputs.create), /cosign attest --yes --key "\$COSIGN_KEY" --tlog-upload=false --type slsaprovenance1 --predicate "\$predicate" "\$IMAGE_REF"/);
+      assert.match(String(provenance.inputs.script), /cosign download attestation --predicate-type slsaprovenance1 "\$IMAGE_REF"/);
+      assert.match(String(provenance.inputs.script), /cosign attest --yes --key "\$COSIGN_KEY" --tlog-upload=false --type slsaprovenance1 --predicate "\$predicate" "\$IMAGE_REF"/);
     }
     // The order in which the commands ran: every copy before its signature.
     const order = first.executed.map((e) => e.name);

@@ -27,12 +27,21 @@ function env(r: ResourceRecord): Record<string, string> {
   return r.inputs.environment as Record<string, string>;
 }
 
+function secretEnv(r: ResourceRecord): Record<string, string> {
+  return r.inputs.secretEnvironment as Record<string, string>;
+}
+
 describe("signing with a key", () => {
   const config = {
     ...SMALL,
     platforms: ["linux/amd64", "linux/arm64"],
     signing: { mode: "key", key: "awskms://alias/cosign", tlogUpload: false, rekorUrl: "https://rekor.internal", verify: { publicKey: "cosign.pub" } },
   };
+
+  /** The signer's static cosign environment (canonical JSON), the second trigger of sign and attest. */
+  const SIGNER = '{"COSIGN_KEY":"awskms://alias/cosign","REKOR_URL":"https://rekor.internal","mode":"key","tlogUpload":false}';
+  /** The verification policy's, verify's second trigger: no signing key in it. */
+  const POLICY = '{"REKOR_URL":"https://rekor.internal","VERIFY_KEY":"cosign.pub"}';
 
   it("signs, verifies and attests every Image's digest, never a tag, and only through the environment", async () => {
     const run = await evaluate(config, { secrets: { cosignPassword: PASSWORD } });
@@ -48,19 +57,20 @@ describe("signing with a key", () => {
         const c = all.get(cname);
         assert.ok(c, cname);
         assert.equal(env(c).IMAGE_REF, `${REPO}@${digest}`, cname);
-        assert.deepEqual(c.inputs.triggers, [digest], `${cname} is replaced when the digest changes`);
-        assert.ok(!String(c.inputs.create).includes(digest) && !String(c.inputs.create).includes(REPO), `${cname}: values stay out of the script`);
+        assert.deepEqual(c.inputs.triggers, cname.endsWith("-verify") ? [digest, SIGNER, POLICY] : [digest, SIGNER], `${cname} runs again for a new digest or a new signer/policy`);
+        assert.ok(!String(c.inputs.script).includes(digest) && !String(c.inputs.script).includes(REPO), `${cname}: values stay out of the script`);
         if (!cname.endsWith("-verify")) assert.equal(env(c).COSIGN_KEY, "awskms://alias/cosign", cname);
         assert.equal(env(c).REKOR_URL, "https://rekor.internal", cname);
         if (cname !== `${name}-sign`) assert.ok(c.dependencies.includes(`${COMMAND_TYPE}::${name}-sign`), `${cname} waits for the signature`);
       }
-      const sign = String(all.get(`${name}-sign`)!.inputs.create);
+      assert.ok(all.get(`${name}-sign`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-tags`), `${name}: signed after the tag step`);
+      const sign = String(all.get(`${name}-sign`)!.inputs.script);
       assert.match(sign, /cosign sign --yes --key "\$COSIGN_KEY" --rekor-url "\$REKOR_URL" --tlog-upload=false "\$IMAGE_REF"/);
       const verify = all.get(`${name}-verify`)!;
-      assert.match(String(verify.inputs.create), /cosign verify --key "\$VERIFY_KEY" .*--insecure-ignore-tlog=true "\$IMAGE_REF"/);
+      assert.match(String(verify.inputs.script), /cosign verify --key "\$VERIFY_KEY" .*--insecure-ignore-tlog=true "\$IMAGE_REF"/);
       assert.equal(env(verify).VERIFY_KEY, "cosign.pub");
       const provenance = all.get(`${name}-attest-provenance`)!;
-      assert.match(String(provenance.inputs.create), /--type slsaprovenance1 --predicate "\$predicate"/);
+      assert.match(String(provenance.inputs.script), /--type slsaprovenance1 --predicate "\$predicate"/);
       const predicate = JSON.parse(env(provenance).PREDICATE) as { buildDefinition: { externalParameters: { target: string; buildArgs: unknown } } };
       assert.equal(predicate.buildDefinition.externalParameters.target, image.inputs.target);
       assert.deepEqual(predicate.buildDefinition.externalParameters.buildArgs, image.inputs.buildArgs);
@@ -68,27 +78,30 @@ describe("signing with a key", () => {
     }
   });
 
-  it("keeps the password secret: only in the environment, marked secret, in no script, output or other input", async () => {
+  it("keeps the password secret: only in the secret environment, marked secret, in no script, output or other input", async () => {
     const run = await evaluate(config, { secrets: { cosignPassword: PASSWORD } });
     assert.ok(run.ok, run.error?.message);
-    const cosign = run.resources.filter((r) => r.type === COMMAND_TYPE && !r.name.endsWith("-built-at"));
+    const cosign = run.resources.filter((r) => r.type === COMMAND_TYPE && !r.name.endsWith("-built-at") && !r.name.endsWith("-tags"));
     assert.equal(cosign.length, 4 * 5);
     for (const v of cosign.filter((c) => c.name.endsWith("-verify"))) {
       assert.equal(env(v).COSIGN_PASSWORD, undefined, `${v.name}: verifying needs no password`);
-      assert.deepEqual(v.secretPaths, [], v.name);
+      assert.deepEqual(secretEnv(v), {}, `${v.name}: verifying needs no password`);
     }
     const signers = cosign.filter((c) => !c.name.endsWith("-verify"));
     assert.equal(signers.length, 4 * 4);
     for (const c of signers) {
-      assert.equal(env(c).COSIGN_PASSWORD, PASSWORD, c.name);
-      assert.deepEqual(c.secretPaths, ["environment.COSIGN_PASSWORD"], `${c.name}: the password reaches the engine as a secret`);
-      assert.ok(!String(c.inputs.create).includes(PASSWORD), c.name);
-      const rest = Object.fromEntries(Object.entries(env(c)).filter(([k]) => k !== "COSIGN_PASSWORD"));
-      assert.ok(!canonicalJson({ ...c.inputs, environment: rest }).includes("horse"), `${c.name}: the password appears nowhere else`);
-      assert.ok(!canonicalJson(c.outputs.stdout ?? "").includes("horse"), c.name);
+      assert.deepEqual(secretEnv(c), { COSIGN_PASSWORD: PASSWORD }, c.name);
+      assert.equal(env(c).COSIGN_PASSWORD, undefined, `${c.name}: the password is not in the plain environment`);
+      assert.deepEqual(c.secretPaths, ["secretEnvironment"], `${c.name}: the password reaches the engine as a secret, and nothing else does`);
+      assert.ok(!String(c.inputs.script).includes(PASSWORD), c.name);
+      assert.ok(!canonicalJson({ ...c.inputs, secretEnvironment: {} }).includes("horse"), `${c.name}: the password appears nowhere else`);
+      assert.ok(!canonicalJson(c.outputs).includes("horse"), `${c.name}: nor in the recorded outputs`);
     }
-    for (const r of run.resources.filter((x) => !cosign.includes(x))) assert.ok(!canonicalJson(r.inputs).includes("horse"), r.name);
-    for (const e of run.executed) assert.ok(!e.create.includes("horse"), e.name);
+    for (const r of run.resources.filter((x) => !signers.includes(x))) {
+      assert.ok(!canonicalJson(r.inputs).includes("horse"), r.name);
+      assert.ok(!r.secretPaths.some((p) => p !== "secretEnvironment"), `${r.name}: nothing else is secret`);
+    }
+    for (const e of run.executed) assert.ok(!e.create.includes("horse") && !canonicalJson(e.environment).includes("horse"), e.name);
   });
 });
 
@@ -99,23 +112,26 @@ describe("signing modes", () => {
     const signs = commands(run, "-sign");
     assert.equal(signs.length, 4);
     for (const s of signs) {
-      assert.match(String(s.inputs.create), /cosign sign --yes --fulcio-url "\$FULCIO_URL" "\$IMAGE_REF"/);
+      assert.match(String(s.inputs.script), /cosign sign --yes --fulcio-url "\$FULCIO_URL" "\$IMAGE_REF"/);
       assert.equal(env(s).COSIGN_KEY, undefined);
       assert.equal(env(s).COSIGN_PASSWORD, undefined);
       assert.equal(env(s).FULCIO_URL, "https://fulcio.internal");
     }
     for (const v of commands(run, "-verify")) {
-      assert.match(String(v.inputs.create), /--certificate-identity-regexp "\$CERT_IDENTITY_REGEXP" --certificate-oidc-issuer "\$CERT_OIDC_ISSUER"/);
+      assert.match(String(v.inputs.script), /--certificate-identity-regexp "\$CERT_IDENTITY_REGEXP" --certificate-oidc-issuer "\$CERT_OIDC_ISSUER"/);
       assert.equal(env(v).CERT_IDENTITY_REGEXP, "^https://github.com/org/.*$");
     }
   });
 
-  it("none registers no cosign command at all", async () => {
+  it("none registers no cosign command at all: each cell has its stamp and tag step only", async () => {
     const run = await evaluate({ ...SMALL, signing: { mode: "none" } });
     assert.ok(run.ok, run.error?.message);
     const cmds = run.resources.filter((r) => r.type === COMMAND_TYPE);
-    assert.equal(cmds.length, 4);
-    assert.ok(cmds.every((c) => c.name.endsWith("-built-at")));
+    assert.equal(cmds.length, 4 * 2);
+    const cells = [...byName(run, IMAGE_TYPE).keys()];
+    assert.equal(cells.length, 4);
+    assert.deepEqual(cmds.map((c) => c.name).sort(), cells.flatMap((n) => [`${n}-built-at`, `${n}-tags`]).sort());
+    assert.ok(cmds.every((c) => !String(c.inputs.script).includes("cosign")));
   });
 
   it("a single-platform image gets manifest annotations only and one SBOM", async () => {

@@ -18,6 +18,14 @@ function imageInputs(run: Evaluation): Map<string, string> {
   return new Map([...byName(run, IMAGE_TYPE)].map(([name, r]) => [name, canonicalJson(r.inputs)]));
 }
 
+/** The cells whose steps with this suffix ran, sorted. */
+function ran(run: Evaluation, suffix: string): string[] {
+  return run.executed
+    .filter((e) => e.name.endsWith(`-${suffix}`))
+    .map((e) => e.name.slice(0, -suffix.length - 1))
+    .sort();
+}
+
 describe("rebuilds", () => {
   const config = goldenConfig();
   let first: Evaluation;
@@ -47,11 +55,12 @@ describe("rebuilds", () => {
     for (const [name, inputs] of imageInputs(bumped)) {
       if (major17.includes(name)) {
         assert.notEqual(inputs, before.get(name), name);
-        const tags = byName(bumped, IMAGE_TYPE).get(name)!.inputs.tags as string[];
+        const tags = (byName(bumped, COMMAND_TYPE).get(`${name}-tags`)!.inputs.environment as Record<string, string>).TAGS.split("\n");
         assert.ok(tags.some((t) => t.includes(`17.12-${stampTag(A_YEAR_LATER)}-`)), name);
       } else assert.equal(inputs, before.get(name), name);
     }
-    assert.deepEqual([...new Set(bumped.executed.filter((e) => e.name.endsWith("-sign")).map((e) => e.name.replace(/-sign$/, "")))].sort(), major17.sort());
+    // Stamped, tagged and signed again: exactly the rebuilt cells, each once.
+    for (const suffix of ["built-at", "tags", "sign"]) assert.deepEqual(ran(bumped, suffix), major17.sort(), suffix);
     assert.deepEqual(bumped.deleted, []);
   });
 
@@ -100,6 +109,7 @@ describe("a run that fails after the push", () => {
     assert.equal(failed.ok, false);
     assert.match(failed.error!.message, /-sign/);
     assert.equal(failed.builds.length, 54, "the images were pushed before signing failed");
+    assert.equal(failed.executed.filter((e) => e.name.endsWith("-tags") && !e.failed).length, 54, "and tagged");
     const pushed = new Map([...byName(failed, IMAGE_TYPE)].map(([n, r]) => [n, r.outputs.digest as string]));
     assert.equal(failed.executed.filter((e) => e.name.endsWith("-sign")).length, 54);
     assert.ok(failed.executed.every((e) => !e.name.includes("-attest-") && !e.name.endsWith("-verify")), "nothing runs after a failed signature");
@@ -115,5 +125,6 @@ describe("a run that fails after the push", () => {
     }
     assert.equal(next.executed.filter((e) => e.name.includes("-attest-")).length, 54 * 3);
     assert.ok(!next.executed.some((e) => e.name.endsWith("-built-at")), "the build time is kept");
+    assert.ok(!next.executed.some((e) => e.name.endsWith("-tags")), "the digests were tagged in the failed run; same digest, same tags: not again");
   });
 });

@@ -5,7 +5,7 @@ import { STAMP_SCRIPT } from "../../lib/stamp-command";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_TIME, IMAGE_TYPE } from "./harness";
 
 describe("stamp command", () => {
-  it("gets the prefix and suffix of exactly the timestamped tag its Image is pushed with", async () => {
+  it("gets the prefix and suffix of exactly the timestamped tag its tag step pins", async () => {
     const run = await evaluate(
       {
         registry: "registry.internal:5000/pg",
@@ -23,11 +23,15 @@ describe("stamp command", () => {
     assert.equal(images.size, 4);
     for (const [name, image] of images) {
       const stamp = commands.get(`${name}-built-at`)!;
-      assert.equal(stamp.inputs.create, STAMP_SCRIPT);
+      assert.equal(stamp.inputs.script, STAMP_SCRIPT);
       const env = stamp.inputs.environment as Record<string, string>;
       const timestamped = `${env.STAMP_TAG_PREFIX}202611020830${env.STAMP_TAG_SUFFIX}`;
-      assert.deepEqual((image.inputs.tags as string[]).filter((t) => /-\d{12}-/.test(t)), [timestamped], name);
-      assert.ok(!String(stamp.inputs.create).includes("registry.internal"), "values stay out of the script");
+      // The Image is pushed by digest only; the tag step gives the digest its tags and pins the timestamped one.
+      assert.ok(!("tags" in image.inputs), name);
+      const tagEnv = commands.get(`${name}-tags`)!.inputs.environment as Record<string, string>;
+      assert.deepEqual(tagEnv.TAGS.split("\n").filter((t) => /-\d{12}-/.test(t)), [timestamped], name);
+      assert.equal(tagEnv.PINNED_TAG, timestamped, name);
+      assert.ok(!String(stamp.inputs.script).includes("registry.internal"), "values stay out of the script");
     }
   });
 });

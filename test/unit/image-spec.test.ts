@@ -36,13 +36,13 @@ describe("Image inputs of a cell", () => {
 
 describe("raw exporter", () => {
   const labels = cellLabels(matrix(settingsWith())[0], STAMP, "");
-  it("pushes every tag as one quoted name list, with OCI media types", () => {
-    const fields = parseCsvRecord(rawExporter(["r:a", "r:b"], labels, true));
-    assert.deepEqual(fields.slice(0, 5), ["type=image", "name=r:a,r:b", "push=true", "oci-mediatypes=true", "oci-artifact=true"]);
+  it("pushes to the repository by digest only, with OCI media types: no tag is the provider's to push", () => {
+    const fields = parseCsvRecord(rawExporter("localhost:5000/postgresql-testing", labels, true));
+    assert.deepEqual(fields.slice(0, 6), ["type=image", "name=localhost:5000/postgresql-testing", "push-by-digest=true", "push=true", "oci-mediatypes=true", "oci-artifact=true"]);
   });
   it("annotates index and manifest for multi-platform images, the manifest only for one platform, never with empty values", () => {
-    const multi = parseCsvRecord(rawExporter(["r:a"], labels, true));
-    const single = parseCsvRecord(rawExporter(["r:a"], labels, false));
+    const multi = parseCsvRecord(rawExporter("r", labels, true));
+    const single = parseCsvRecord(rawExporter("r", labels, false));
     const count = (fields: string[], prefix: string) => fields.filter((f) => f.startsWith(prefix)).length;
     assert.equal(count(multi, "annotation-index."), 12);
     assert.equal(count(multi, "annotation-manifest."), 12);
@@ -51,7 +51,7 @@ describe("raw exporter", () => {
     assert.ok(!multi.some((f) => f.includes(".revision=")));
   });
   it("quotes an annotation value holding a comma so buildx reads it whole", () => {
-    const raw = rawExporter(["r:a"], { "org.opencontainers.image.title": "a, b" }, false);
+    const raw = rawExporter("r", { "org.opencontainers.image.title": "a, b" }, false);
     assert.ok(raw.endsWith('"annotation-manifest.org.opencontainers.image.title=a, b"'), raw);
   });
 });
