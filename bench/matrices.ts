@@ -17,7 +17,7 @@ function digest(i: number): string {
   return `sha256:${i.toString(16).padStart(2, "0").repeat(32)}`;
 }
 
-export const DEFAULT_MATRIX: BenchMatrix = { name: "default", config: {}, cells: 54 };
+export const DEFAULT_MATRIX: BenchMatrix = { name: "default", config: {}, cells: 36 };
 
 export function largeMatrix(majors = 30, bases = 11): BenchMatrix {
   return {

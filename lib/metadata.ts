@@ -11,9 +11,7 @@ export const PROJECT = {
 
 export const LABEL_PREFIX = "org.opencontainers.image.";
 
-/** The extra tags upstream gives system images on bullseye: the full version and the major alone. */
-const LEGACY_TAG_DISTRO = "bullseye";
-
+/** The three tags of each cell (matrix-spec.md), in order, duplicates dropped; the same for every base. */
 export function cellTags(cell: Cell, stamp: Stamp): string[] {
   const { version: v, type, base, repository: repo } = cell;
   const tags = [
@@ -21,9 +19,6 @@ export function cellTags(cell: Cell, stamp: Stamp): string[] {
     `${repo}:${v.clean}-${type}-${base.distro}`,
     `${repo}:${v.clean}-${stampTag(stamp)}-${type}-${base.distro}`,
   ];
-  if (type === "system" && base.distro === LEGACY_TAG_DISTRO && !v.preview) {
-    tags.push(`${repo}:${v.text}`, `${repo}:${v.major}`);
-  }
   return [...new Set(tags)];
 }
 
@@ -65,9 +60,6 @@ export function cellLabels(cell: Cell, stamp: Stamp, revision: string): Record<s
   };
   return Object.fromEntries(Object.entries(short).map(([k, val]) => [LABEL_PREFIX + k, val]));
 }
-
-/** Label keys whose values do not define the image's content, left out of the rebuild hash. */
-export const TIME_LABELS = [`${LABEL_PREFIX}created`] as const;
 
 /** Keys sorted as bake prints them (HCL map order). */
 export function sortedEntries(record: Readonly<Record<string, string>>): [string, string][] {

@@ -6,7 +6,8 @@ import type { Settings } from "../lib/settings";
 export const ROOT = join(__dirname, "..");
 /** The team's shared contract, beside the repository (as in CI). */
 export const SHARED = join(ROOT, "..", "shared");
-export const GOLDEN_DIR = join(SHARED, "fixtures", "bake-default");
+/** The golden fixture: upstream's default bake matrix after bullseye was retired (trixie and bookworm). */
+export const GOLDEN_DIR = join(SHARED, "fixtures", "bake-2026-09");
 
 export const DIGEST_A = `sha256:${"a".repeat(64)}`;
 export const DIGEST_B = `sha256:${"b".repeat(64)}`;
@@ -21,6 +22,17 @@ export function defaults(): Record<string, unknown> {
 export function goldenStack(): Record<string, unknown> {
   const file = join(GOLDEN_DIR, "Pulumi.golden.yaml");
   return stackValues(readFileSync(file, "utf8"), file);
+}
+
+/**
+ * The build time the golden fixture is rendered at, as its Pulumi.golden.yaml documents it
+ * (`npm run targets -- --stack golden --json --timestamp T` must print expected.json).
+ */
+export function goldenTimestamp(): string {
+  const file = join(GOLDEN_DIR, "Pulumi.golden.yaml");
+  const m = /--timestamp\s+([0-9T:Z-]+)/.exec(readFileSync(file, "utf8"));
+  if (!m) throw new Error(`${file}: no --timestamp in its documented command`);
+  return m[1];
 }
 
 /** Settings for the defaults overridden by `overrides` (keys without namespace). */

@@ -223,7 +223,7 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     const state = await stack.exportState();
     const d = state.deployment as { resources: { urn: string; type: string; outputs?: Record<string, unknown> }[] };
     // As if the last run had had another script: the engine sees the program's script as an edit.
-    for (const r of d.resources) if (r.type === STEP_TYPE && /-(sign|attest-[a-z-]+)$/.test(r.urn) && r.outputs) r.outputs.script = `${String(r.outputs.script)}\n# an older text`;
+    for (const r of d.resources) if (r.type === STEP_TYPE && /-(sign|attest-[a-z0-9-]+)$/.test(r.urn) && r.outputs) r.outputs.script = `${String(r.outputs.script)}\n# an older text`;
     await stack.importState(state);
     await stack.setSecret("cosignPassword", `${COSIGN_PASSWORD}-rotated`);
     const before = await Promise.all(names.map((n) => signatureCount(images[n].ref)));

@@ -1,6 +1,7 @@
 /**
- * The golden stack under mocks: 54 Images whose inputs are, field for field, the bake fixture's
- * targets (expected.json, read at test time), as the provider receives them.
+ * The golden stack under mocks: 36 Images (trixie and bookworm) whose inputs are, field for field,
+ * the bake fixture's targets (fixtures/bake-2026-09/expected.json, read at test time), as the
+ * provider receives them. And a stack that still lists bullseye: 54 cells, three tags each.
  */
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
@@ -62,7 +63,8 @@ describe("golden stack under mocks", () => {
     // Registration order is the SDK's (inputs resolve asynchronously); the bake order is the output's.
     const images = run.resources.filter((r) => r.type === IMAGE_TYPE);
     assert.deepEqual(images.map((r) => r.name).sort(), [...expected.group.default.targets].sort());
-    assert.equal(images.length, 54);
+    assert.equal(images.length, expected.group.default.targets.length);
+    assert.equal(images.length, 36, "trixie and bookworm: 2 bases × 6 versions × 3 types");
     assert.deepEqual(run.outputs?.targets, expected.group.default.targets);
   });
 
@@ -162,7 +164,7 @@ describe("golden stack under mocks", () => {
       assert.match(triggers[0], /^[0-9a-f]{64}$/);
     }
     const hashes = new Set([...commands.values()].filter((c) => c.name.endsWith("-built-at")).map((c) => (c.inputs.triggers as string[])[0]));
-    assert.equal(hashes.size, 54, "every cell has its own definition");
+    assert.equal(hashes.size, expected.group.default.targets.length, "every cell has its own definition");
   });
 
   it("signs every Image's digest (keyless by default): REPO@DIGEST in the sign command's environment", () => {
@@ -182,7 +184,7 @@ describe("golden stack under mocks", () => {
 
   it("registers six steps per cell: stamp, tags, sign, provenance and an SBOM per platform (no verify configured)", () => {
     const steps = run.resources.filter((r) => r.type === COMMAND_TYPE);
-    assert.equal(steps.length, 54 * 6);
+    assert.equal(steps.length, expected.group.default.targets.length * 6);
     const suffixes = ["built-at", "tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"];
     const expectedNames = expected.group.default.targets.flatMap((name) => suffixes.map((s) => `${name}-${s}`));
     assert.deepEqual(steps.map((r) => r.name).sort(), expectedNames.sort());
@@ -198,6 +200,40 @@ describe("golden stack under mocks", () => {
       assert.deepEqual(out.images[name].tags, expected.target[name].tags);
       assert.deepEqual(out.images[name].platforms, expected.target[name].platforms);
     }
-    assert.equal(out.catalogs.length, 9);
+    // One catalog per type and distro of the fixture's targets (postgresql-LEAD-TYPE-DISTRO).
+    const typeDistros = new Set(expected.group.default.targets.map((n) => n.split("-").slice(-2).join("-")));
+    assert.equal(typeDistros.size, 6);
+    assert.equal(out.catalogs.length, typeDistros.size);
+  });
+});
+
+describe("a stack that still lists bullseye", () => {
+  const BULLSEYE = "debian:bullseye-slim@sha256:f313b4bd62667092a59b3a664d7d3ab8b5e65f41675f48e81455a15dc5abe792";
+  let run: Evaluation;
+  before(async () => {
+    const config = goldenConfig();
+    run = await evaluate({ ...config, bases: [...(config.bases as string[]), BULLSEYE] }, { clock: GOLDEN_TIME });
+    assert.ok(run.ok, run.error?.message);
+  });
+
+  it("builds 54 cells: 3 bases × 6 versions × 3 types", () => {
+    assert.equal(byName(run, IMAGE_TYPE).size, 54);
+    assert.equal([...byName(run, IMAGE_TYPE).keys()].filter((n) => n.endsWith("-bullseye")).length, 18);
+    assert.equal((run.outputs?.targets as string[]).length, 54);
+  });
+
+  it("gives its system images the same three tags as any other base: no legacy {v} or {major} tags", () => {
+    const repo = "localhost:5000/postgresql-testing";
+    const want = [`${repo}:16-system-bullseye`, `${repo}:16.15-system-bullseye`, `${repo}:16.15-202611020830-system-bullseye`];
+    const step = byName(run, COMMAND_TYPE).get("postgresql-16-system-bullseye-tags");
+    assert.ok(step);
+    assert.deepEqual((step.inputs.environment as Record<string, string>).TAGS.split("\n"), want);
+    assert.deepEqual(run.outputs!.images["postgresql-16-system-bullseye"].tags, want);
+    for (const [name, image] of Object.entries(run.outputs!.images)) {
+      if (!name.includes("-system-bullseye")) continue;
+      const preview = name.startsWith("postgresql-19beta3-");
+      assert.equal(image.tags.length, preview ? 2 : 3, `${name}: ${image.tags.join(" ")}`);
+      assert.ok(image.tags.every((t) => t.endsWith("-system-bullseye")), `${name}: ${image.tags.join(" ")}`);
+    }
   });
 });

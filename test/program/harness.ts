@@ -30,7 +30,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { GOLDEN_DIR, ROOT, goldenStack } from "../helpers";
+import { GOLDEN_DIR, ROOT, goldenStack, goldenTimestamp } from "../helpers";
 import type { ImageOutput } from "../../lib/outputs";
 import { canonicalJson } from "../../lib/definition";
 import { NAMESPACE } from "../../lib/settings";
@@ -46,8 +46,8 @@ export const STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference";
 /** The golden stack's values (Pulumi.golden.yaml beside expected.json), keys without namespace. */
 export const goldenConfig = goldenStack;
 
-/** The instant the golden fixture is stamped with. */
-export const GOLDEN_TIME = "2026-11-02T08:30:00Z";
+/** The instant the golden fixture is stamped with (its Pulumi.golden.yaml's documented --timestamp). */
+export const GOLDEN_TIME = goldenTimestamp();
 
 /** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
 const SIG_KEY = "4dabf18193072939515e22adb298388d";

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { allCells, type Cell } from "../../lib/matrix";
 import { cellArgs, cellLabels, cellTags, timestampedTag, withoutEmpty } from "../../lib/metadata";
 import { parseStamp } from "../../lib/stamp";
-import { settingsWith, DIGEST_A } from "../helpers";
+import { settingsWith, DIGEST_A, DIGEST_B } from "../helpers";
 
 const STAMP = parseStamp("2026-11-02T08:30:00Z");
 const settings = settingsWith({ registry: "registry.internal:5000/pg" });
@@ -28,14 +28,16 @@ describe("tags", () => {
       ["19beta3-standard-bookworm", "19beta3-202611020830-standard-bookworm"],
     );
   });
-  it("adds version and major tags only to stable system images on bullseye", () => {
-    assert.deepEqual(
-      cellTags(cell("postgresql-16-system-bullseye"), STAMP).slice(3).map((t) => t.split(":").pop()),
-      ["16.15", "16"],
-    );
-    assert.equal(cellTags(cell("postgresql-16-standard-bullseye"), STAMP).length, 3);
-    assert.equal(cellTags(cell("postgresql-16-system-trixie"), STAMP).length, 3);
-    assert.equal(cellTags(cell("postgresql-19beta3-system-bullseye"), STAMP).length, 2);
+  it("gives a bullseye base the same three tags as any other: no legacy {v} or {major} tags", () => {
+    const bullseye = allCells(settingsWith({ bases: [`debian:trixie-slim@${DIGEST_A}`, `debian:bullseye-slim@${DIGEST_B}`] }));
+    const tagsOf = (name: string): string[] => {
+      const c = bullseye.find((x) => x.name === name);
+      assert.ok(c, name);
+      return cellTags(c, STAMP).map((t) => t.split(":").pop()!);
+    };
+    assert.deepEqual(tagsOf("postgresql-16-system-bullseye"), ["16-system-bullseye", "16.15-system-bullseye", "16.15-202611020830-system-bullseye"]);
+    assert.deepEqual(tagsOf("postgresql-16-system-trixie"), ["16-system-trixie", "16.15-system-trixie", "16.15-202611020830-system-trixie"]);
+    assert.deepEqual(tagsOf("postgresql-19beta3-system-bullseye"), ["19beta3-system-bullseye", "19beta3-202611020830-system-bullseye"]);
   });
   it("names the timestamped tag separately", () => {
     assert.equal(timestampedTag(cell("postgresql-17-minimal-trixie"), STAMP), cellTags(cell("postgresql-17-minimal-trixie"), STAMP)[2]);

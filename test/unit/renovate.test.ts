@@ -165,9 +165,9 @@ describe("renovate.json", () => {
     assert.equal(new RegExp(managerFor(/^previewVersions/).extractVersionTemplate ?? "").exec("19~rc1-1.pgdg13+1")?.groups?.version, "19~rc1");
   });
 
-  it("finds the 3 default bases with their digests, and no other image", () => {
+  it("finds the 2 default bases with their digests, and no other image", () => {
     const bases = defaults().bases as string[];
-    assert.equal(bases.length, 3);
+    assert.equal(bases.length, 2);
     const deps = extract(managerFor(/^bases/), pulumiYaml);
     assert.deepEqual(
       deps.map((d) => `${d.depName}:${d.currentValue}@${d.currentDigest ?? ""}`),

@@ -36,7 +36,7 @@ describe("settings: the defaults", () => {
     );
     assert.deepEqual(
       s.bases.map((b) => b.distro),
-      ["trixie", "bookworm", "bullseye"],
+      ["trixie", "bookworm"],
     );
     assert.equal(s.bases[0].name, "docker.io/library/debian:trixie-slim");
     assert.equal(s.signing.mode, "keyless");
