@@ -82,7 +82,9 @@ export function stepCounter(): StepCounter {
     changed,
     onEvent: (e) => {
       const m = e.resOutputsEvent?.metadata;
-      if (m === undefined) return;
+      // Provider resources (the default docker-build provider) and the Stack itself are the engine's
+      // bookkeeping, not the stack's resources.
+      if (m === undefined || m.type.startsWith("pulumi:providers:") || m.type === "pulumi:pulumi:Stack") return;
       const ops = byType.get(m.type) ?? new Map<string, number>();
       ops.set(m.op, (ops.get(m.op) ?? 0) + 1);
       byType.set(m.type, ops);

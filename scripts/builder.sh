@@ -78,7 +78,6 @@ start_buildkitd() { # node platforms
     echo "[worker.oci]"
     echo "  enabled = true"
     echo "  gc = true"
-    echo "  gckeepstorage = 20000"
     [[ -z $platforms ]] || echo "  platforms = [\"$platforms\"]"
     echo "[worker.containerd]"
     echo "  enabled = false"

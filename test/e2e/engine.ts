@@ -16,6 +16,24 @@ export const IMAGE_TYPE = "docker-build:index:Image";
 export const STEP_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 let engineReady = false;
+/** Set once an `up` has failed as the test expected: the inline program's own rejections then follow. */
+let failedRunSeen = false;
+
+/**
+ * An inline program whose run fails leaves the SDK's rejected registrations unawaited in this process
+ * (a CLI-started program would just exit). After a failure a test expected, those are the same errors
+ * the engine already reported, and node:test would count them against whatever test runs next; every
+ * other rejection still reaches the test runner.
+ */
+function filterProgramRejections(): void {
+  const runner = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", (reason, promise) => {
+    const message = reason instanceof Error ? reason.message : String(reason);
+    if (failedRunSeen && /failed to register|^postgres-images:|exited with status/.test(message)) return;
+    for (const l of runner) l.call(process, reason, promise);
+  });
+}
 
 /** The engine's environment in this process, once: `pulumi` on PATH, the plugins, the tier's file backend. */
 export function engine(backendDir: string): void {
@@ -23,6 +41,7 @@ export function engine(backendDir: string): void {
   process.env.PULUMI_BACKEND_URL = `file://${backendDir}`;
   process.env.PULUMI_CONFIG_PASSPHRASE = "postgres-images-e2e";
   useEngine(ROOT);
+  filterProgramRejections();
   engineReady = true;
 }
 
@@ -110,6 +129,7 @@ export class TierStack {
       return { summary: r.summary.resourceChanges ?? {}, changed: counter.changed, byType: counter.byType, stdout, failed: false };
     } catch (e) {
       if (expect === "success" || !(e instanceof auto.CommandError)) throw e;
+      failedRunSeen = true;
       return { summary: {}, changed: counter.changed, byType: counter.byType, stdout: `${stdout}\n${e.message}`, failed: true };
     }
   }
@@ -124,7 +144,7 @@ export class TierStack {
       onOutput: (s) => (stdout += s),
       onEvent: (e) => {
         const m = e.preludeEvent === undefined ? e.resourcePreEvent?.metadata : undefined;
-        if (m !== undefined) preSteps.set(`${m.type}::${m.urn.slice(m.urn.lastIndexOf("::") + 2)}`, m.op);
+        if (m !== undefined && !m.type.startsWith("pulumi:providers:") && m.type !== "pulumi:pulumi:Stack") preSteps.set(`${m.type}::${m.urn.slice(m.urn.lastIndexOf("::") + 2)}`, m.op);
       },
     });
     const byType = new Map<string, Map<string, number>>();
