@@ -7,11 +7,12 @@
  */
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
+import { PROJECT_DIR } from "../resources/project-dir";
 import { stackProgram } from "../resources/stack";
 
-export const PROJECT_DIR = resolve(__dirname, __dirname.endsWith(join("dist", "engine")) ? "../.." : "..");
+export { PROJECT_DIR };
 
 /** The `export NAME=value` lines of `pulumi-engine.sh env`, installing the engine first when needed. */
 export function engineEnvironment(projectDir: string = PROJECT_DIR): Record<string, string> {

@@ -1,4 +1,4 @@
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson } from "../lib/definition";
 import {
@@ -14,6 +14,7 @@ import {
   type CosignCommand,
 } from "../lib/cosign";
 import type { Cell } from "../lib/matrix";
+import { PROJECT_DIR } from "./project-dir";
 import { Step } from "./step";
 
 export interface SignatureArgs {
@@ -37,9 +38,6 @@ export interface SignatureCommands {
   readonly verify?: Step;
   readonly attestations: readonly Step[];
 }
-
-/** The project folder (this file is resources/signature.ts, or dist/resources/signature.js when compiled). */
-const PROJECT_DIR = resolve(__dirname, __dirname.endsWith(join("dist", "resources")) ? "../.." : "..");
 
 /** `linux/arm/v7` → `linux-arm-v7`, for resource names. */
 export function platformSlug(platform: string): string {
