@@ -71,7 +71,7 @@ export interface StepCounter {
   readonly onEvent: (e: auto.EngineEvent) => void;
   /** URN type → op → count of resources the engine finished. */
   readonly byType: Map<string, Map<string, number>>;
-  /** Resource names finished with an op other than `same`. */
+  /** Resource names finished with an op other than `same` or `read`. */
   readonly changed: Map<string, string>;
 }
 
@@ -90,7 +90,8 @@ export function stepCounter(): StepCounter {
       ops.set(m.op, (ops.get(m.op) ?? 0) + 1);
       byType.set(m.type, ops);
       const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
-      if (m.op !== "same") changed.set(name, m.op);
+      // A read (the StackReference a production stack promotes from) happens on every run; it changes nothing.
+      if (m.op !== "same" && m.op !== "read") changed.set(name, m.op);
     },
   };
 }

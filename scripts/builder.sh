@@ -11,7 +11,8 @@
 #                                     start one more buildkitd that builds PLATFORM only, appended to the
 #                                     builder NAME as its own node (one node per platform, as with native
 #                                     arm64 machines)
-#   scripts/builder.sh du NODE        how many build records NODE's cache holds ("records: N")
+#   scripts/builder.sh builds NODE    the builds NODE has run, one ref per line (its build history; a
+#                                     build answered from cache is listed too)
 #   scripts/builder.sh stop           stop the buildkitd processes this script started
 #   scripts/builder.sh status
 #
@@ -91,7 +92,19 @@ start_buildkitd() { # node platforms
   } >"$config"
   local logf=$ENGINE_DIR/logs/buildkitd-$node.log
   rm -f "$(sock_of "$node")"
-  (cd / && exec setsid "$BK_BIN/buildkitd" --config "$config" --addr "unix://$(sock_of "$node")") >>"$logf" 2>&1 </dev/null &
+  # A one-platform node stands for a native machine without QEMU. BuildKit adds every platform the host
+  # can emulate to what a worker advertises (it execs a test binary per architecture from TMPDIR), and
+  # buildx gives a platform to the first node advertising it, so on this one host the first node would
+  # build both. A TMPDIR on a noexec mount makes those probes fail: the node advertises its configured
+  # platform and the host's native one, as a native machine does; its build steps run in the snapshot
+  # directories, unaffected.
+  local tmp=/tmp
+  if [[ -n $platforms ]]; then
+    tmp=$RUN/$node.tmp
+    mkdir -p "$tmp"
+    mountpoint -q "$tmp" || mount -t tmpfs -o noexec,nosuid,size=64m "buildkit-$node" "$tmp" || die "cannot mount a noexec TMPDIR at $tmp"
+  fi
+  (cd / && TMPDIR=$tmp exec setsid "$BK_BIN/buildkitd" --config "$config" --addr "unix://$(sock_of "$node")") >>"$logf" 2>&1 </dev/null &
   echo $! >"$RUN/$node.pid"
   local _; for _ in $(seq 1 100); do alive "$node" && break; sleep 0.2; done
   alive "$node" || { tail -n 20 "$logf" >&2; die "buildkitd $node did not start, see $logf"; }
@@ -135,13 +148,14 @@ cmd_stop() {
     local pid; pid=$(<"$f")
     kill -TERM "$pid" 2>/dev/null && log "stopped buildkitd $(basename "$f" .pid) (pid $pid)"
     rm -f "$f"
+    local tmp=${f%.pid}.tmp
+    if mountpoint -q "$tmp" 2>/dev/null; then umount -l "$tmp" || true; fi
   done
 }
 
-cmd_du() { # node -> "records: N", the build records in that node's cache
+cmd_builds() { # node -> the refs of the solves in its build history (cached ones included)
   alive "$1" || die "buildkitd $1 is not running"
-  local n; n=$("$BK_BIN/buildctl" --addr "unix://$(sock_of "$1")" du 2>/dev/null | grep -c '^[a-z0-9]\{25\}' || true)
-  echo "records: $n"
+  "$BK_BIN/buildctl" --addr "unix://$(sock_of "$1")" debug histories --format '{{.Record.Ref}}' || die "cannot read the build history of $1"
 }
 
 cmd_status() {
@@ -154,8 +168,8 @@ case ${1:-} in
   install) cmd_install ;;
   up) cmd_up "${2:-}" ;;
   node) [[ $# == 3 ]] || { echo "usage: $0 node BUILDER PLATFORM" >&2; exit 2; }; cmd_node "$2" "$3" ;;
-  du) [[ $# == 2 ]] || { echo "usage: $0 du NODE" >&2; exit 2; }; cmd_du "$2" ;;
+  builds) [[ $# == 2 ]] || { echo "usage: $0 builds NODE" >&2; exit 2; }; cmd_builds "$2" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 install|up [NAME]|node BUILDER PLATFORM|stop|status" >&2; exit 2 ;;
+  *) echo "usage: $0 install|up [NAME]|node BUILDER PLATFORM|builds NODE|stop|status" >&2; exit 2 ;;
 esac

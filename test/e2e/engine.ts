@@ -16,21 +16,25 @@ export const IMAGE_TYPE = "docker-build:index:Image";
 export const STEP_TYPE = "pulumi-nodejs:dynamic:Resource";
 
 let engineReady = false;
-/** Set once an `up` has failed as the test expected: the inline program's own rejections then follow. */
-let failedRunSeen = false;
+/**
+ * Set when an `up` that a test expects may fail starts: the inline program's own rejections come during
+ * that run (and after it), before the run's result is known.
+ */
+let failureExpected = false;
 
 /**
  * An inline program whose run fails leaves the SDK's rejected registrations unawaited in this process
  * (a CLI-started program would just exit). After a failure a test expected, those are the same errors
  * the engine already reported, and node:test would count them against whatever test runs next; every
- * other rejection still reaches the test runner.
+ * other rejection, and every one before such a run, still reaches the test runner.
  */
 function filterProgramRejections(): void {
   const runner = process.listeners("unhandledRejection");
   process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", (reason, promise) => {
     const message = reason instanceof Error ? reason.message : String(reason);
-    if (failedRunSeen && /failed to register|^postgres-images:|exited with status/.test(message)) return;
+    // The SDK may wrap the program's own error ("Error: postgres-images:KEY: ..."), so no anchor.
+    if (failureExpected && /failed to register|\bpostgres-images:[A-Za-z.]+: |exited with status/.test(message)) return;
     for (const l of runner) l.call(process, reason, promise);
   });
 }
@@ -122,6 +126,7 @@ export class TierStack {
     const stack = await this.open();
     const counter = stepCounter();
     const expect = options.expect ?? "success";
+    if (expect !== "success") failureExpected = true;
     let stdout = "";
     try {
       const r = await stack.up({ continueOnError: true, onEvent: counter.onEvent, onOutput: (s) => (stdout += s), color: "never" });
@@ -129,7 +134,6 @@ export class TierStack {
       return { summary: r.summary.resourceChanges ?? {}, changed: counter.changed, byType: counter.byType, stdout, failed: false };
     } catch (e) {
       if (expect === "success" || !(e instanceof auto.CommandError)) throw e;
-      failedRunSeen = true;
       return { summary: {}, changed: counter.changed, byType: counter.byType, stdout: `${stdout}\n${e.message}`, failed: true };
     }
   }
