@@ -71,7 +71,7 @@ export interface StepCounter {
   readonly onEvent: (e: auto.EngineEvent) => void;
   /** URN type → op → count of resources the engine finished. */
   readonly byType: Map<string, Map<string, number>>;
-  /** Resource names finished with an op other than `same` or `read`. */
+  /** Resource names finished with an op other than `same` or `read`; a replace is not overwritten by its delete-replaced. */
   readonly changed: Map<string, string>;
 }
 
@@ -91,7 +91,10 @@ export function stepCounter(): StepCounter {
       byType.set(m.type, ops);
       const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
       // A read (the StackReference a production stack promotes from) happens on every run; it changes nothing.
-      if (m.op !== "same" && m.op !== "read") changed.set(name, m.op);
+      if (m.op === "same" || m.op === "read") return;
+      // A replacement ends with the old resource's delete-replaced: the replace is what happened to it.
+      if (m.op === "delete-replaced" && changed.has(name)) return;
+      changed.set(name, m.op);
     },
   };
 }
