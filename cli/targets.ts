@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bakeFile } from "../lib/bake";
-import { ConfigFileError, loadSettings, mergeConfig, projectDefaults, stackValues } from "../lib/config";
+import { ConfigFileError, loadSettings, mergeConfig, readProjectFile, readStackFile } from "../lib/config";
 import { ConfigErrors } from "../lib/errors";
 import { matrix } from "../lib/matrix";
 import { renderTable } from "../lib/table";
@@ -59,8 +59,9 @@ function main(argv: string[]): number {
 
   const projectFile = join(values.dir, "Pulumi.yaml");
   const stackFile = join(values.dir, `Pulumi.${values.stack}.yaml`);
-  const raw = mergeConfig(projectDefaults(readText(projectFile), projectFile), stackValues(readText(stackFile), stackFile));
-  const settings = loadSettings(raw);
+  const project = readProjectFile(readText(projectFile), projectFile);
+  const stack = readStackFile(readText(stackFile), stackFile);
+  const settings = loadSettings(mergeConfig(project.values, stack.values), stack.problems);
   const cells = matrix(settings);
 
   if (values.json) {
@@ -73,6 +74,12 @@ function main(argv: string[]): number {
   }
   return 0;
 }
+
+// A reader that stops early (`targets --json | head -1`) closes the pipe: a normal end, not a crash.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 try {
   process.exitCode = main(process.argv.slice(2));

@@ -73,6 +73,18 @@ export function hashBuildContext(contextDir: string, dockerfilePath?: string): s
     throw new BuildSourceError(`build context ${JSON.stringify(contextDir)} does not exist (postgres-images:context)`);
   }
   if (!st.isDirectory()) throw new BuildSourceError(`build context ${JSON.stringify(contextDir)} is not a directory (postgres-images:context)`);
+  if (resolve(contextDir) === "/") throw new BuildSourceError(`build context ${JSON.stringify(contextDir)} is the file system root (postgres-images:context); expected the project's directory`);
+  try {
+    return hashTree(contextDir, dockerfilePath);
+  } catch (e) {
+    // EACCES, ELOOP, EINVAL (/proc): name the key and the path, not a raw error with a trace.
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === undefined) throw e;
+    throw new BuildSourceError(`build context ${JSON.stringify(contextDir)} cannot be read: ${err.code} on ${JSON.stringify(err.path ?? contextDir)} (postgres-images:context)`);
+  }
+}
+
+function hashTree(contextDir: string, dockerfilePath: string | undefined): string {
   const rules = ignoreRules(ignoreText(contextDir, dockerfilePath));
   const hash = createHash("sha256");
 

@@ -24,10 +24,20 @@ export class ConfigErrors extends Error {
   }
 }
 
+/** A value as written in a stack file (an unquoted `17.10`), shown without quotes. */
+export class Written {
+  constructor(readonly text: string) {}
+}
+
+/** Stands for a value an error line must not show (a plain-text secret). */
+export const HIDDEN: unique symbol = Symbol("hidden");
+
 /** Quotes a user's value for an error line; long or multi-line values are shortened. */
 export function showValue(value: unknown): string {
   let text: string;
-  if (value === undefined) text = "(missing)";
+  if (value === HIDDEN) text = "(value not shown)";
+  else if (value instanceof Written) text = value.text;
+  else if (value === undefined) text = "(missing)";
   else if (typeof value === "string") text = JSON.stringify(value);
   else {
     try {
@@ -39,11 +49,21 @@ export function showValue(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
-/** Collects ConfigErrors while a configuration is read; `throwIfAny` ends the read. */
+/**
+ * Collects ConfigErrors while a configuration is read; `throwIfAny` ends the read. Problems already
+ * found in how the stack file is written come first, and the keys they name are not reported again.
+ */
 export class ErrorList {
   readonly errors: ConfigError[] = [];
+  private readonly settled: readonly string[];
+
+  constructor(problems: readonly ConfigError[] = []) {
+    this.errors.push(...problems);
+    this.settled = problems.map((p) => p.key);
+  }
 
   add(key: string, value: unknown, accepted: string): void {
+    if (this.settled.some((k) => k === key || key.startsWith(`${k}[`) || key.startsWith(`${k}.`) || k.startsWith(`${key}[`) || k.startsWith(`${key}.`))) return;
     this.errors.push(new ConfigError(key, value, accepted));
   }
 

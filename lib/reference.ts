@@ -95,13 +95,37 @@ export function formatImageRef(ref: ImageRef): string {
   return repositoryName(ref) + (ref.tag !== undefined ? `:${ref.tag}` : "") + (ref.digest !== undefined ? `@${ref.digest}` : "");
 }
 
-/** Parses a registry setting (`host[:port][/path]`): a reference's name part with a mandatory host. */
-export function isRegistry(value: string): boolean {
-  if (value !== value.toLowerCase()) return false;
+/** A host name label is at most 63 characters (RFC 1035); a host name at most 253. */
+const MAX_LABEL = 63;
+const MAX_HOST = 253;
+
+/**
+ * Why `value` is not a registry setting (`host[:port][/path]` with a real host), or undefined when it
+ * is one. The first component must name a registry (a dot, a port, or localhost): otherwise the
+ * distribution library reads it as a Docker Hub namespace and images go to docker.io. Docker Hub itself
+ * is written `docker.io/NAMESPACE`. `needsPath`: a repository (cache) rather than a registry prefix.
+ */
+export function registryProblem(value: string, { needsPath = false } = {}): string | undefined {
+  if (value.length > MAX_NAME) return `is ${value.length} characters long; a repository name has at most ${MAX_NAME}`;
+  if (value !== value.toLowerCase()) return "has upper-case letters";
   const parts = value.split("/");
   const domain = parts.shift()!;
-  if (!DOMAIN.test(domain)) return false;
-  return parts.every((p) => PATH_COMPONENT.test(p));
+  if (!DOMAIN.test(domain)) return "does not start with a registry host";
+  if (!looksLikeDomain(domain)) return `starts with "${domain}", which is not a registry host (a host has a dot or a port, or is localhost), so the images would go to Docker Hub; Docker Hub is written docker.io/NAMESPACE`;
+  const [host, port] = domain.startsWith("[") ? [domain.slice(0, domain.indexOf("]") + 1), domain.slice(domain.indexOf("]") + 2)] : domain.split(":");
+  if (host.length > MAX_HOST) return `has a host of ${host.length} characters; a host name has at most ${MAX_HOST}`;
+  const long = host.startsWith("[") ? undefined : host.split(".").find((l) => l.length > MAX_LABEL);
+  if (long !== undefined) return `has a host name label of ${long.length} characters; a label has at most ${MAX_LABEL}`;
+  if (port !== undefined && port !== "" && (Number(port) < 1 || Number(port) > 65535)) return `has port ${port}; a port is 1 to 65535`;
+  if ((host === DOCKER_HUB || host === "index.docker.io") && parts.length === 0) return "names Docker Hub without a namespace; expected docker.io/NAMESPACE";
+  if (needsPath && parts.length === 0) return `has no repository path; expected ${domain}/NAME`;
+  if (!parts.every((p) => PATH_COMPONENT.test(p))) return "has a path component other than lower-case letters and digits separated by . _ or -";
+  return undefined;
+}
+
+/** True when `value` is a registry setting (see registryProblem). */
+export function isRegistry(value: string): boolean {
+  return registryProblem(value) === undefined;
 }
 
 export function isDigest(value: string): boolean {

@@ -1,6 +1,7 @@
+import { posix } from "node:path";
 import semver from "semver";
-import { ErrorList, ConfigErrors } from "./errors";
-import { parseImageRef, qualifiedRepository, isRegistry, ReferenceError, type ImageRef } from "./reference";
+import { ErrorList, ConfigErrors, type ConfigError } from "./errors";
+import { parseImageRef, qualifiedRepository, registryProblem, ReferenceError, type ImageRef } from "./reference";
 import { parsePreview, parseStable, selectVersions, droppedPreviews, STABLE_GRAMMAR, PREVIEW_GRAMMAR, type PgVersion } from "./versions";
 import { parseSigning, type SigningSettings } from "./signing-settings";
 
@@ -124,22 +125,39 @@ function decoded(value: unknown): unknown {
   return value;
 }
 
+/** What a non-string list item is, for its error line. */
+function kindOf(item: unknown): string {
+  if (item === null || item === undefined) return "an empty value";
+  if (typeof item === "number") return "a number";
+  if (typeof item === "boolean") return "a boolean";
+  if (Array.isArray(item)) return "a list";
+  return typeof item === "object" ? "a map" : typeof item;
+}
+
 class Reader {
-  readonly errors = new ErrorList();
-  constructor(private readonly raw: RawConfig) {}
+  readonly errors: ErrorList;
+  constructor(
+    private readonly raw: RawConfig,
+    problems: readonly ConfigError[],
+  ) {
+    this.errors = new ErrorList(problems);
+  }
 
   value(key: Key): unknown {
     return decoded(this.raw[key]);
   }
 
+  /** A top-level text value (the CLI hands every top-level scalar on as text). */
   string(key: Key, accepted: string): string | undefined {
     const v = this.value(key);
     if (typeof v === "string") return v;
     if (typeof v === "number" || typeof v === "boolean") return String(v);
-    this.errors.add(fullKey(key), v, `is not a string; expected ${accepted}`);
+    if (v === undefined || v === null) return undefined;
+    this.errors.add(fullKey(key), v, `is ${kindOf(v)}, not a string; expected ${accepted}`);
     return undefined;
   }
 
+  /** A list of strings; numbers, booleans and empty items are errors (YAML reads `17.10` as 17.1). */
   list(key: Key, accepted: string, { nonEmpty = true } = {}): string[] {
     const v = this.value(key);
     const name = fullKey(key);
@@ -153,19 +171,19 @@ class Reader {
     }
     const out: string[] = [];
     const seen = new Set<string>();
-    for (const item of v) {
-      if (typeof item !== "string" && typeof item !== "number") {
-        this.errors.add(name, item, `is not a string; expected ${accepted}`);
-        continue;
+    v.forEach((item: unknown, i) => {
+      if (typeof item !== "string") {
+        const hint = typeof item === "number" || typeof item === "boolean" ? "; quote every item in the stack file (unquoted, 17.10 is read as the number 17.1)" : `; expected ${accepted}`;
+        this.errors.add(`${name}[${i}]`, item, `is ${kindOf(item)}, not a string${hint}`);
+        return;
       }
-      const s = String(item);
-      if (seen.has(s)) {
-        this.errors.add(name, s, "is listed twice; list each value once");
-        continue;
+      if (seen.has(item)) {
+        this.errors.add(`${name}[${i}]`, item, "is listed twice; list each value once");
+        return;
       }
-      seen.add(s);
-      out.push(s);
-    }
+      seen.add(item);
+      out.push(item);
+    });
     return out;
   }
 }
@@ -287,15 +305,23 @@ export function globMatches(pattern: string, name: string): boolean {
  * Raw configuration (defaults already applied) → Settings, or ConfigErrors naming every bad key.
  * `cellNames` computes the matrix's names so the `targets` filter can be checked against them.
  */
-export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "targets">) => string[]): Settings {
-  const r = new Reader(raw);
+export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "targets">) => string[], problems: readonly ConfigError[] = []): Settings {
+  const r = new Reader(raw, problems);
   const key = fullKey;
 
+  const registryRaw = r.value("registry");
   const registry = r.string("registry", "a registry host such as localhost:5000 or registry.example.com/team") ?? "";
-  if (registry !== "" && !isRegistry(registry)) {
-    r.errors.add(key("registry"), registry, "is not a registry; expected lower-case HOST[:PORT][/PATH] without scheme, spaces or shell characters, such as localhost:5000 or ghcr.io/my-org");
-  } else if (registry === "" && r.value("registry") !== undefined) {
-    r.errors.add(key("registry"), registry, "is empty; expected HOST[:PORT][/PATH] such as localhost:5000");
+  const registryAccepted = "expected lower-case HOST[:PORT][/PATH] without scheme, spaces or shell characters, such as localhost:5000, ghcr.io/my-org or docker.io/my-org";
+  if (registry !== "") {
+    const problem = registryProblem(registry);
+    // The repository name (REGISTRY/postgresql-testing) has the same 255-character limit.
+    const tooLong = registry.length + 1 + ENVIRONMENTS.testing.length > 255;
+    if (problem !== undefined) r.errors.add(key("registry"), registry, `is not a registry: it ${problem}; ${registryAccepted}`);
+    else if (tooLong) r.errors.add(key("registry"), registry, `is too long: REGISTRY/${ENVIRONMENTS.testing} must fit in 255 characters; ${registryAccepted}`);
+  } else if (registryRaw === undefined) {
+    r.errors.add(key("registry"), registryRaw, `is not set; ${registryAccepted}`);
+  } else if (typeof registryRaw === "string" || registryRaw === null) {
+    r.errors.add(key("registry"), registry, `is empty; ${registryAccepted}`);
   }
 
   const envText = r.string("environment", "testing or production");
@@ -343,6 +369,7 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
 
   const context = r.string("context", "a directory path") ?? ".";
   if (!PATH.test(context)) r.errors.add(key("context"), context, "is not a build context path; expected a directory path such as . or images/postgres");
+  else if (posix.normalize(context) === "/") r.errors.add(key("context"), context, "is the file system root, which would send every file to the build; expected the project's directory, such as . or images/postgres");
   const dockerfile = r.string("dockerfile", "a file path") ?? "Dockerfile";
   if (!PATH.test(dockerfile)) r.errors.add(key("dockerfile"), dockerfile, "is not a Dockerfile path; expected a file path such as Dockerfile");
 
@@ -352,8 +379,9 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
   if (builder !== "" && !BUILDER.test(builder)) r.errors.add(key("builder"), builder, "is not a buildx builder name; expected letters, digits, _ . - or empty for the default builder");
 
   const cacheRepository = r.string("cacheRepository", "a repository such as localhost:5000/postgres-cache, or empty") ?? "";
-  if (cacheRepository !== "" && !isRegistry(cacheRepository)) {
-    r.errors.add(key("cacheRepository"), cacheRepository, "is not a repository; expected lower-case HOST[:PORT]/PATH such as localhost:5000/postgres-cache, or empty for no cache");
+  const cacheProblem = cacheRepository === "" ? undefined : registryProblem(cacheRepository, { needsPath: true });
+  if (cacheProblem !== undefined) {
+    r.errors.add(key("cacheRepository"), cacheRepository, `is not a repository: it ${cacheProblem}; expected HOST[:PORT]/PATH such as localhost:5000/postgres-cache, or empty for no cache`);
   }
 
   const rebuildEpoch = r.string("rebuildEpoch", "a label such as 2026-W48, or empty") ?? "";

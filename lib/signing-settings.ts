@@ -36,7 +36,8 @@ export interface KeylessSigning extends CommonSigning {
 
 export const SIGNING_MODES = ["keyless", "key", "none"] as const;
 
-const KEY_FILE = /^[A-Za-z0-9._/+-][A-Za-z0-9._/+@=-]*$/;
+/** A key file path; never starting with `-`, which cosign would read as an option. */
+const KEY_FILE = /^[A-Za-z0-9._/+][A-Za-z0-9._/+@=-]*$/;
 const KMS_URI = /^(awskms|gcpkms|azurekms|hashivault|k8s):\/\/[A-Za-z0-9._/:@+=-]+$/;
 const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[A-Za-z0-9._~/%-]*)?$/;
 const IDENTITY = /^[A-Za-z0-9@._:/~+%=-]+$/;
@@ -63,9 +64,32 @@ export function isKeyReference(value: string): boolean {
   return KMS_URI.test(value) || KEY_FILE.test(value);
 }
 
+/** Go's regexp (RE2, what cosign compiles) has no lookaround and no backreferences; JavaScript would accept them. */
+function regexpProblem(value: string): string | undefined {
+  if (/\(\?<?[=!]|\\[1-9]|\\k</.test(value)) return "uses lookaround or a backreference, which cosign's Go regular expressions do not support";
+  try {
+    new RegExp(value, "u");
+    return undefined;
+  } catch (e) {
+    return `is not a regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")})`;
+  }
+}
+
+/** Fields each mode reads; any other field is a mistake that would otherwise be ignored. */
+const MODE_FIELDS: Record<SigningSettings["mode"], readonly string[]> = {
+  none: ["mode"],
+  key: ["mode", "key", "tlogUpload", "rekorUrl", "verify"],
+  keyless: ["mode", "tlogUpload", "rekorUrl", "fulcioUrl", "verify"],
+};
+const VERIFY_FIELDS: Record<"key" | "keyless", readonly string[]> = { key: ["publicKey"], keyless: ["identity", "identityRegexp", "issuer"] };
+
 /** Reads the `signing` object; adds errors named `postgres-images:signing.FIELD`. */
 export function parseSigning(raw: unknown, errors: ErrorList): SigningSettings {
-  if (raw === undefined || raw === null || raw === "") return { mode: "none" };
+  if (raw === undefined || raw === null || raw === "") {
+    // Unsigned images are a decision, never the result of an empty value.
+    errors.add(KEY, raw ?? "", "is empty; expected {mode: keyless, ...}, {mode: key, key: ...}, or {mode: none} to push unsigned images");
+    return { mode: "none" };
+  }
   if (typeof raw !== "object" || Array.isArray(raw)) {
     errors.add(KEY, raw, "is not an object; expected {mode: keyless|key|none, ...}");
     return { mode: "none" };
@@ -80,6 +104,9 @@ export function parseSigning(raw: unknown, errors: ErrorList): SigningSettings {
     return { mode: "none" };
   }
   const mode = modeText as SigningSettings["mode"];
+  for (const f of Object.keys(obj)) {
+    if (ALLOWED_FIELDS.has(f) && !MODE_FIELDS[mode].includes(f)) errors.add(`${KEY}.${f}`, obj[f], `does not apply to mode ${mode}; remove it (mode ${mode} reads ${MODE_FIELDS[mode].join(", ")})`);
+  }
   if (mode === "none") return { mode: "none" };
 
   const tlogRaw = obj.tlogUpload ?? true;
@@ -96,6 +123,9 @@ export function parseSigning(raw: unknown, errors: ErrorList): SigningSettings {
     errors.add(`${KEY}.verify`, verify, "is not an object; expected {publicKey: …} for mode key or {identity|identityRegexp: …, issuer: …} for keyless");
   }
   const v = verify !== undefined && typeof verify === "object" && !Array.isArray(verify) ? (verify as Record<string, unknown>) : undefined;
+  for (const f of Object.keys(v ?? {})) {
+    if (!VERIFY_FIELDS[mode].includes(f)) errors.add(`${KEY}.verify.${f}`, v![f], `is not a verify setting of mode ${mode}; expected ${VERIFY_FIELDS[mode].join(", ")}`);
+  }
 
   if (mode === "key") {
     const key = text(obj, "key", errors);
@@ -113,7 +143,6 @@ export function parseSigning(raw: unknown, errors: ErrorList): SigningSettings {
     return { mode, key, tlogUpload, rekorUrl, verify: verifyOut };
   }
 
-  if (obj.key !== undefined) errors.add(`${KEY}.key`, obj.key, "is set with mode keyless; remove it or use mode: key");
   const fulcioUrl = text(obj, "fulcioUrl", errors);
   checkUrl("fulcioUrl", fulcioUrl, errors);
   let verifyOut: KeylessSigning["verify"];
@@ -126,6 +155,10 @@ export function parseSigning(raw: unknown, errors: ErrorList): SigningSettings {
     }
     if (identity !== "" && !IDENTITY.test(identity)) errors.add(`${KEY}.verify.identity`, identity, "is not a certificate identity; expected an email or URL");
     if (identityRegexp !== "" && !ONE_LINE.test(identityRegexp)) errors.add(`${KEY}.verify.identityRegexp`, identityRegexp, "is not a one-line regular expression");
+    else if (identityRegexp !== "") {
+      const problem = regexpProblem(identityRegexp);
+      if (problem !== undefined) errors.add(`${KEY}.verify.identityRegexp`, identityRegexp, `${problem}; expected a regular expression for the certificate's identity`);
+    }
     if (!HTTPS_URL.test(issuer)) errors.add(`${KEY}.verify.issuer`, issuer, "is not an OIDC issuer; expected an https URL such as https://token.actions.githubusercontent.com");
     verifyOut = { identity, identityRegexp, issuer };
   }

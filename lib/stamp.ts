@@ -16,12 +16,23 @@ export function stampOf(date: Date): Stamp {
  * Reads a recorded build time: RFC 3339 / ISO 8601 with a zone, or epoch seconds
  * (what `date -u +%s` prints). Throws on anything else, so a broken stamp never becomes a tag.
  */
+/** The last instant a 12-digit `YYYYMMDDhhmm` tag can name. */
+const LAST_STAMP = Date.UTC(9999, 11, 31, 23, 59, 59);
+
 export function parseStamp(text: string): Stamp {
   const t = text.trim();
-  if (/^\d{1,12}$/.test(t)) return stampOf(new Date(Number(t) * 1000));
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(t)) {
+  if (/^\d{1,12}$/.test(t)) {
+    const ms = Number(t) * 1000;
+    if (ms <= LAST_STAMP) return stampOf(new Date(ms));
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.exec(t);
+  if (m) {
     const d = new Date(t);
-    if (!Number.isNaN(d.getTime())) return stampOf(d);
+    // Date rolls 2026-02-30 over to March 2; a build time names a day that exists, as written.
+    const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[7] ?? "0"].map(Number);
+    const calendar = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
+    const exists = calendar.getUTCFullYear() === year && calendar.getUTCMonth() === month - 1 && calendar.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
+    if (exists && !Number.isNaN(d.getTime()) && d.getTime() <= LAST_STAMP) return stampOf(d);
   }
   throw new RangeError(`not a build time: ${JSON.stringify(text)} (expected RFC 3339 such as 2026-11-02T08:30:00Z, or epoch seconds)`);
 }

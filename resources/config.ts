@@ -2,14 +2,14 @@
  * The program's edge: stack configuration and files → validated inputs, or a one-line-per-problem
  * RunError before any resource is registered (Pulumi prints a RunError without a stack trace).
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigFileError, loadSettings, mergeConfig, projectDefaults } from "../lib/config";
+import { ConfigFileError, loadSettings, mergeConfig, projectDefaults, readStackFile } from "../lib/config";
 import { BuildSourceError, readBuildSources } from "../lib/context-hash";
 import type { BuildSources } from "../lib/definition";
-import { ConfigErrors } from "../lib/errors";
-import { NAMESPACE, SECRET_KEYS, type Settings } from "../lib/settings";
+import { ConfigError, ConfigErrors, HIDDEN } from "../lib/errors";
+import { NAMESPACE, SECRET_KEYS, fullKey, type Settings } from "../lib/settings";
 import type { ProgramSecrets } from "./program";
 
 export interface ProgramInputs {
@@ -38,12 +38,32 @@ function projectFileDefaults(projectDir: string): Record<string, unknown> {
 }
 
 /**
+ * What is wrong with how the stack's values are written, which the values the CLI hands on no longer
+ * show (an unquoted `17.10` arrives as 17.1, `2026.10` as "2026.1"): the stack file read as `targets`
+ * reads it, when the stack has one in `cwd`. Config from elsewhere (`--config-file`, an environment)
+ * is checked by its values only. Plus secrets the CLI holds in plain text.
+ */
+function writtenProblems(cwd: string): ConfigError[] {
+  const file = join(cwd, `Pulumi.${pulumi.getStack()}.yaml`);
+  const problems = existsSync(file) ? [...readStackFile(readFileSync(file, "utf8"), file).problems] : [];
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  for (const key of SECRET_KEYS) {
+    const full = fullKey(key);
+    const set = pulumi.runtime.allConfig()[full] !== undefined;
+    if (set && runtime.isConfigSecret?.(full) === false && !problems.some((p) => p.key === full)) {
+      problems.push(new ConfigError(full, HIDDEN, `is set in plain text; set it with pulumi config set --secret ${key}`));
+    }
+  }
+  return problems;
+}
+
+/**
  * Pulumi.yaml's defaults (read here too: under mocks no CLI applies them) under the stack's values,
  * validated; then the build context and Dockerfile hashes, relative to `cwd`.
  */
 export function readProgramInputs(projectDir: string, cwd: string = process.cwd()): ProgramInputs {
   try {
-    const settings = loadSettings(mergeConfig(projectFileDefaults(projectDir), stackConfig()));
+    const settings = loadSettings(mergeConfig(projectFileDefaults(projectDir), stackConfig()), writtenProblems(cwd));
     const sources = readBuildSources(settings, cwd);
     const cosignPassword = new pulumi.Config(NAMESPACE).getSecret("cosignPassword");
     return { settings, sources, secrets: { cosignPassword } };
