@@ -47,7 +47,7 @@ export interface StackOptions {
 export async function openStack(options: StackOptions): Promise<auto.Stack> {
   const projectDir = options.projectDir ?? PROJECT_DIR;
   const workDir = options.workDir ?? projectDir;
-  const ws = await auto.LocalWorkspace.create({ workDir, program: () => Promise.resolve(stackProgram(projectDir)) });
+  const ws = await auto.LocalWorkspace.create({ workDir, program: () => Promise.resolve(stackProgram(projectDir, workDir)) });
   return auto.Stack.createOrSelect(options.stack, ws);
 }
 

@@ -6,10 +6,12 @@ export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs
 /**
  * The whole Pulumi program: configuration → settings → one component per selected cell → the stack's
  * outputs. `index.ts` runs it when the CLI starts the program; the Automation API runs it as an inline
- * program (lib/engine: `npm run up`, the test tier), where it must be a function, called once per run.
+ * program (engine/: `npm run up`, the test tier), where it must be a function, called once per run.
+ * `workDir` holds the stack file and is what relative paths start from: the project folder under the
+ * CLI (its working directory), the workspace's folder inline (the process's own may be elsewhere).
  */
-export function stackProgram(projectDir: string): StackOutputs {
-  const { settings, sources, secrets } = readProgramInputs(projectDir);
+export function stackProgram(projectDir: string, workDir: string = process.cwd()): StackOutputs {
+  const { settings, sources, secrets } = readProgramInputs(projectDir, workDir);
   const { images, targets, catalogs } = postgresImages(settings, sources, secrets);
   return { images, targets, catalogs };
 }

@@ -39,6 +39,11 @@ function filterProgramRejections(): void {
   });
 }
 
+/** For a test that runs the engine on a program it expects to fail, outside TierStack.up. */
+export function expectProgramFailures(): void {
+  failureExpected = true;
+}
+
 /** The engine's environment in this process, once: `pulumi` on PATH, the plugins, the tier's file backend. */
 export function engine(backendDir: string): void {
   if (engineReady) return;
