@@ -32,14 +32,16 @@ const SCHEME = "postgres-images/definition/v1";
 
 /**
  * sha256 over everything that defines the cell's image: its Image inputs with the build time
- * replaced by a fixed placeholder, the build context, the Dockerfile and `rebuildEpoch`.
+ * replaced by a fixed placeholder and the revision left out, the build context, the Dockerfile and `rebuildEpoch`.
  * The stamp command is replaced when this changes, so a new build always gets a new build time,
  * and a timestamped tag never names two different builds.
  */
 export function definitionHash(cell: Cell, settings: DefinitionSettings, sources: BuildSources): string {
   const text = canonicalJson({
     scheme: SCHEME,
-    image: imageSpec(cell, settings, PLACEHOLDER_STAMP),
+    // The revision is recorded with the build time (lib/stamp-command.ts), not part of the definition:
+    // a commit that changes nothing the image is built from rebuilds nothing.
+    image: imageSpec(cell, { ...settings, revision: "" }, PLACEHOLDER_STAMP),
     contextHash: sources.contextHash,
     dockerfileHash: sources.dockerfileHash,
     rebuildEpoch: settings.rebuildEpoch,

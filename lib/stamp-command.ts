@@ -1,4 +1,5 @@
 import type { Cell } from "./matrix";
+import { parseStamp, type Stamp } from "./stamp";
 
 /**
  * The stamp command: prints a cell's build time, whose minute names the timestamped tag
@@ -12,8 +13,13 @@ import type { Cell } from "./matrix";
  * to say for a repository not created yet, is taken as "does not" with a warning on stderr). If it exists, it waits for the
  * next minute (STAMP_SLEEP, `sleep` by default, a hook for tests) and tries that minute; after
  * 2 retries it fails. It prints the chosen instant as RFC 3339 with seconds. GNU date (`-d @EPOCH`).
+ *
+ * On a second line it prints STAMP_REVISION, the source revision of this build: recorded with the
+ * build time, a new commit alone (CI passes one on every run) changes an environment value, which
+ * updates the step without running it, so the labels keep the revision of the build they describe
+ * and nothing is rebuilt. A definition change runs the step and records the revision of that build.
  */
-export const STAMP_ENV = { prefix: "STAMP_TAG_PREFIX", suffix: "STAMP_TAG_SUFFIX" } as const;
+export const STAMP_ENV = { prefix: "STAMP_TAG_PREFIX", suffix: "STAMP_TAG_SUFFIX", revision: "STAMP_REVISION" } as const;
 
 /** How many later minutes are tried after the first one's tag was found taken. */
 export const STAMP_RETRIES = 2;
@@ -44,6 +50,7 @@ export const STAMP_SCRIPT = [
   "  done",
   "done",
   'date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ',
+  `printf '%s\\n' "$\{${STAMP_ENV.revision}:-}"`,
 ].join("\n");
 
 /**
@@ -54,8 +61,20 @@ export function timestampedTagParts(cell: Cell): { readonly prefix: string; read
   return { prefix: `${cell.repository}:${cell.version.clean}-`, suffix: `-${cell.type}-${cell.base.distro}` };
 }
 
-/** The stamp command's environment for one cell. */
-export function stampEnvironment(cell: Cell): Record<string, string> {
+/** The stamp command's environment for one cell built from `revision`. */
+export function stampEnvironment(cell: Cell, revision = ""): Record<string, string> {
   const { prefix, suffix } = timestampedTagParts(cell);
-  return { [STAMP_ENV.prefix]: prefix, [STAMP_ENV.suffix]: suffix };
+  return { [STAMP_ENV.prefix]: prefix, [STAMP_ENV.suffix]: suffix, [STAMP_ENV.revision]: revision };
+}
+
+/** What a build-time step recorded: the build time and the source revision of that build. */
+export interface BuildRecord {
+  readonly stamp: Stamp;
+  /** Undefined for a record from before the revision line: the configured revision applies, as it did then. */
+  readonly revision?: string;
+}
+
+export function parseBuildRecord(stdout: string): BuildRecord {
+  const lines = stdout.split("\n");
+  return { stamp: parseStamp(lines[0] ?? ""), revision: lines.length > 1 ? lines[1].trim() : undefined };
 }

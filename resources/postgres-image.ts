@@ -6,8 +6,7 @@ import { imageSpec, PLACEHOLDER_STAMP } from "../lib/image-spec";
 import type { Cell } from "../lib/matrix";
 import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
-import { parseStamp } from "../lib/stamp";
-import { STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
+import { parseBuildRecord, STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
 import { timestampedTag } from "../lib/metadata";
 import { TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
 import { imageRef, signatureCommands } from "./signature";
@@ -46,11 +45,19 @@ export class PostgresImage extends pulumi.ComponentResource {
 
     // The stamp is recorded in state and only replaced when what defines the image changes (its one
     // trigger), so an unchanged cell keeps its build time, hence its tags and labels, hence no rebuild.
-    const builtAt = new Step(`${cell.name}-built-at`, { script: STAMP_COMMAND, environment: stampEnvironment(cell), triggers: [definitionHash(cell, settings, sources)] }, { parent: this });
-    const stamp = builtAt.stdout.apply(parseStamp);
-    // Only labels and the exporter's annotations carry the build time; the rest is known now.
+    // It records the source revision too: labels and provenance name the revision the image was built
+    // from, and a new commit alone (not part of the definition) rebuilds nothing.
+    const builtAt = new Step(
+      `${cell.name}-built-at`,
+      { script: STAMP_COMMAND, environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)] },
+      { parent: this },
+    );
+    const record = builtAt.stdout.apply(parseBuildRecord);
+    const stamp = record.apply((r) => r.stamp);
+    const built = record.apply((r): Settings => ({ ...settings, revision: r.revision ?? settings.revision }));
+    // Only labels and the exporter's annotations carry the build time and revision; the rest is known now.
     const fixed = imageSpec(cell, settings, PLACEHOLDER_STAMP);
-    const stamped = stamp.apply((s) => imageSpec(cell, settings, s));
+    const stamped = pulumi.all([built, stamp]).apply(([b, s]) => imageSpec(cell, b, s));
 
     // Pushed by digest only, with no tags: the provider may rebuild whenever it sees a change (its own
     // context hash, a refresh that found no tag), and such a rebuild must not move a tag.
@@ -103,7 +110,7 @@ export class PostgresImage extends pulumi.ComponentResource {
           digest: image.digest,
           signing: settings.signing,
           password: args.cosignPassword,
-          provenance: stamp.apply((s) => JSON.stringify(provenancePredicate(cell, fixed, settings, sources, s))),
+          provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
           after: [tagged],
         },
         this,

@@ -2,9 +2,11 @@
 # stack.sh - prepare one per-major stack of the CI fan-out from a committed stack file.
 #
 #   stack.sh --from testing --stack testing-17 --targets 'postgresql-17-*' \
-#            [--org cloudnative-pg] [--promote-from ORG/PROJECT/STACK] [--rebuild-epoch 2026-W48] [--no-create]
+#            [--org cloudnative-pg] [--promote-from ORG/PROJECT/STACK] [--rebuild-epoch 2026-W48]
+#            [--revision GIT_SHA] [--no-create]
 #
-# Writes Pulumi.<stack>.yaml = Pulumi.<from>.yaml + targets (+ promoteFrom) (+ rebuildEpoch), and selects
+# Writes Pulumi.<stack>.yaml = Pulumi.<from>.yaml + targets (+ promoteFrom) (+ rebuildEpoch) (+ revision:
+# the commit being built, recorded with each build's time; a new commit alone rebuilds nothing), and selects
 # the stack (creating it unless --no-create). The rebuild epoch is sticky: without --rebuild-epoch
 # the stack keeps the one of its last deployment (read back with `pulumi config refresh`), so a push
 # after the weekly rebuild does not rebuild every cell again by clearing it.
@@ -16,7 +18,7 @@ set -euo pipefail
 
 die() { printf 'stack.sh: %s\n' "$*" >&2; exit 2; }
 
-from="" stack="" targets="" org="" promote_from="" epoch="" create=1
+from="" stack="" targets="" org="" promote_from="" epoch="" revision="" create=1
 while (($#)); do
   case $1 in
     --from) from=${2-}; shift 2 ;;
@@ -25,6 +27,7 @@ while (($#)); do
     --org) org=${2-}; shift 2 ;;
     --promote-from) promote_from=${2-}; shift 2 ;;
     --rebuild-epoch) epoch=${2-}; shift 2 ;;
+    --revision) revision=${2-}; shift 2 ;;
     --no-create) create=0; shift ;;
     *) die "unknown argument '$1'" ;;
   esac
@@ -40,6 +43,7 @@ name_re='^[A-Za-z0-9][A-Za-z0-9._-]*$'
 [[ -z $promote_from || $promote_from =~ ^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}$ ]] ||
   die "--promote-from '$promote_from' is not STACK, PROJECT/STACK or ORG/PROJECT/STACK"
 [[ -z $epoch || $epoch =~ ^[A-Za-z0-9][A-Za-z0-9._:+-]{0,63}$ ]] || die "--rebuild-epoch '$epoch' is not a label such as 2026-W48"
+[[ -z $revision || $revision =~ ^[0-9a-f]{40}([0-9a-f]{24})?$ ]] || die "--revision '$revision' is not a full git commit id (40 or 64 lower-case hex digits)"
 
 template="Pulumi.$from.yaml"
 file="Pulumi.$stack.yaml"
@@ -78,6 +82,7 @@ pulumi config rm --stack "$qualified" postgres-images:targets >/dev/null 2>&1 ||
 pulumi config set --stack "$qualified" --path 'postgres-images:targets[0]' "$targets"
 [[ -z $promote_from ]] || pulumi config set --stack "$qualified" postgres-images:promoteFrom "$promote_from"
 [[ -z $epoch ]] || pulumi config set --stack "$qualified" postgres-images:rebuildEpoch "$epoch"
+[[ -z $revision ]] || pulumi config set --stack "$qualified" postgres-images:revision "$revision"
 
 echo "exists=true"
 [[ -z ${GITHUB_OUTPUT-} ]] || echo "exists=true" >>"$GITHUB_OUTPUT"

@@ -275,7 +275,8 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
         action = "create";
         const env = (inputs.environment ?? {}) as Record<string, string>;
         executed.push({ name: args.name, create: String(inputs.script), environment: env, failed });
-        const stdout = args.name.endsWith("-built-at") ? clock : args.name.endsWith("-promote") || args.name.endsWith("-tags") ? (env.DIGEST ?? "") : "";
+        // The stamp script prints the time and, on a second line, the revision it was given.
+        const stdout = args.name.endsWith("-built-at") ? `${clock}\n${env.STAMP_REVISION ?? ""}` : args.name.endsWith("-promote") || args.name.endsWith("-tags") ? (env.DIGEST ?? "") : "";
         outputs = { ...inputs, secretEnvironment: undefined, stdout };
       } else if (args.type === IMAGE_TYPE) {
         if (!failed) builds.push(args.name);

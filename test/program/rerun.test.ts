@@ -91,6 +91,32 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     assert.ok(byName(settled, COMMAND_TYPE).size > 0 && [...byName(settled, COMMAND_TYPE).values()].every((s) => s.action === "same"));
   });
 
+  it("a new commit alone rebuilds nothing; the next build records and labels its own revision", async () => {
+    const LABEL = "org.opencontainers.image.revision";
+    const imageLabel = (run: Evaluation, cell: string): unknown => (byName(run, IMAGE_TYPE).get(cell)!.inputs.labels as Record<string, string>)[LABEL];
+    const C1 = "1111111111111111111111111111111111111111";
+    const C2 = "2222222222222222222222222222222222222222";
+    const built = await evaluate({ ...CONFIG, revision: C1 }, { secrets: { cosignPassword: PASSWORD }, state: first.state });
+    assert.ok(built.ok, built.error?.message);
+    // From no revision to C1 is a commit too: nothing is rebuilt, the labels keep the build's own (none:
+    // an empty label is left out).
+    assert.deepEqual(built.executed, []);
+    assert.deepEqual(built.builds, []);
+    for (const cell of CELLS) assert.equal(imageLabel(built, cell), undefined, cell);
+
+    const epoch = await evaluate({ ...CONFIG, revision: C1, rebuildEpoch: "2026-W49" }, { secrets: { cosignPassword: PASSWORD }, state: built.state });
+    assert.ok(epoch.ok, epoch.error?.message);
+    assert.deepEqual([...epoch.builds].sort(), CELLS, "a definition change rebuilds");
+    for (const cell of CELLS) assert.equal(imageLabel(epoch, cell), C1, `${cell}: labelled with the revision it was built from`);
+
+    const next = await evaluate({ ...CONFIG, revision: C2, rebuildEpoch: "2026-W49" }, { secrets: { cosignPassword: PASSWORD }, state: epoch.state });
+    assert.ok(next.ok, next.error?.message);
+    assert.deepEqual(next.executed, [], "C2 alone runs no step");
+    assert.deepEqual(next.builds, [], "and builds nothing");
+    for (const cell of CELLS) assert.equal(imageLabel(next, cell), C1, `${cell}: still the revision of its build`);
+    assert.deepEqual(next.outputs, epoch.outputs);
+  });
+
   it("a new cosign password runs no step; the next run of a signing step gets it", async () => {
     const rotated = await evaluate(CONFIG, { secrets: { cosignPassword: ROTATED }, state: first.state });
     assert.ok(rotated.ok, rotated.error?.message);

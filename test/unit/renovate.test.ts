@@ -195,10 +195,23 @@ describe("renovate.json", () => {
       "    - linux/amd64",
       "",
     ].join("\n");
-    assert.deepEqual(extract(managerFor(/^postgresVersions/), stack).map((d) => d.currentValue), ["17.11", "18.6"]);
+    // The unquoted 18.6 is not Renovate's to bump: written back as 18.10 it would be YAML's number 18.1.
+    assert.deepEqual(extract(managerFor(/^postgresVersions/), stack).map((d) => d.currentValue), ["17.11"]);
     assert.deepEqual(extract(managerFor(/^previewVersions/), stack), []);
     assert.deepEqual(extract(managerFor(/^bases/), stack).map((d) => d.currentDigest), [`sha256:${"a".repeat(64)}`]);
     assert.deepEqual(extract(managerFor(/^barmanVersion/), stack).map((d) => d.currentValue), ["3.19.1"]);
+  });
+
+  it("bumps a version inside its quotes: 18.9 becomes \"18.10\", a string", () => {
+    const stack = ["config:", "  postgres-images:postgresVersions:", '    - "18.9"', "    - '17.9'", ""].join("\n");
+    const manager = managerFor(/^postgresVersions/);
+    const [outer, inner] = manager.matchStrings.map(matchRegExp);
+    const block = allMatches(outer, stack)[0][0];
+    const entries = allMatches(inner, block);
+    assert.deepEqual(entries.map((m) => m[0].trim()), ['- "18.9"', "- '17.9'"]);
+    // What Renovate's regex manager writes: the match with currentValue replaced, the quotes kept.
+    const bumped = entries[0][0].replace(entries[0].groups!.currentValue, "18.10");
+    assert.equal(bumped.trim(), '- "18.10"');
   });
 
   it("finds the tools the workflows pin with a renovate comment", () => {

@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { allCells } from "../../lib/matrix";
 import { timestampedTag } from "../../lib/metadata";
 import { parseStamp, stampTag } from "../../lib/stamp";
-import { STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment, timestampedTagParts } from "../../lib/stamp-command";
+import { parseBuildRecord, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment, timestampedTagParts } from "../../lib/stamp-command";
 import { settingsWith } from "../helpers";
 
 const PREFIX = "registry.internal:5000/pg/postgresql-testing:17.11-";
@@ -71,10 +71,19 @@ function fakes(existing: readonly string[], options: { docker?: boolean } = {}):
 }
 
 describe("stamp command", () => {
+  it("prints the revision it was given on a second line, as the build's record", () => {
+    const r = fakes([]).run(T0, { STAMP_REVISION: "0123abc" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n0123abc\n");
+    assert.deepEqual(parseBuildRecord("2026-11-02T08:30:40Z\n0123abc"), { stamp: "2026-11-02T08:30:40Z", revision: "0123abc" });
+    // A record from before the revision line: no revision, so the configured one applies.
+    assert.deepEqual(parseBuildRecord("2026-11-02T08:30:40Z"), { stamp: "2026-11-02T08:30:40Z", revision: undefined });
+  });
+
   it("prints the instant it took when that minute's timestamped tag is free", () => {
     const r = fakes([`${PREFIX}202611020829${SUFFIX}`]).run();
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n");
+    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n\n");
     assert.deepEqual(r.asked, [`${PREFIX}202611020830${SUFFIX}`]);
     assert.deepEqual(r.slept, []);
   });
@@ -84,10 +93,10 @@ describe("stamp command", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(r.asked, [`${PREFIX}202611020830${SUFFIX}`, `${PREFIX}202611020831${SUFFIX}`]);
     assert.deepEqual(r.slept, [20], "sleeps until 08:31:00");
-    assert.equal(r.stdout, "2026-11-02T08:31:00Z\n");
+    assert.equal(r.stdout, "2026-11-02T08:31:00Z\n\n");
     assert.match(r.stderr, /202611020830-minimal-trixie already exists .*waiting for the next minute/);
     // The printed instant is the tag's minute, so the build's tag is the free one.
-    assert.equal(stampTag(parseStamp(r.stdout)), "202611020831");
+    assert.equal(stampTag(parseStamp(r.stdout.split("\n")[0])), "202611020831");
   });
 
   it("rereads the clock after sleeping: a slow wake-up gives the real later instant", () => {
@@ -96,7 +105,7 @@ describe("stamp command", () => {
     writeFileSync(join(f.dir, "sleep"), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${f.dir}/slept"\necho $(( $(cat "${f.dir}/clock") + $1 + 7 )) > "${f.dir}/clock"\n`);
     const r = f.run();
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "2026-11-02T08:31:07Z\n");
+    assert.equal(r.stdout, "2026-11-02T08:31:07Z\n\n");
   });
 
   it(`gives up after ${STAMP_RETRIES} retries with a clear message, printing no time`, () => {
@@ -108,7 +117,7 @@ describe("stamp command", () => {
     assert.deepEqual(r.slept, [20, 60]);
     assert.match(r.stderr, /stamp: .*202611020832-minimal-trixie exists, as did the timestamped tags of the 2 minutes before it; a timestamped tag is never moved to other content/);
     // With one more free minute it would have succeeded: the bound is what failed it.
-    assert.equal(fakes(taken.slice(0, 2)).run().stdout, "2026-11-02T08:32:00Z\n");
+    assert.equal(fakes(taken.slice(0, 2)).run().stdout, "2026-11-02T08:32:00Z\n\n");
   });
 
   it("fails with a clear message when docker is not on PATH", () => {
@@ -129,7 +138,7 @@ describe("stamp command", () => {
     writeFileSync(join(f.dir, "docker"), '#!/bin/sh\necho "ERROR: dial tcp 127.0.0.1:5000: connect: connection refused" >&2; exit 1\n');
     const r = f.run();
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n");
+    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n\n");
     assert.match(r.stderr, /stamp: warning: cannot tell whether .*202611020830.* exists, taking it as free: ERROR: dial tcp .* connection refused/);
   });
 
@@ -146,7 +155,7 @@ describe("stamp command", () => {
     const before = Math.floor(Date.now() / 1000);
     const r = spawnSync("/bin/sh", ["-c", STAMP_SCRIPT], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX } });
     assert.equal(r.status, 0, r.stderr);
-    const printed = Date.parse(parseStamp(r.stdout)) / 1000;
+    const printed = Date.parse(parseStamp(r.stdout.split("\n")[0])) / 1000;
     assert.ok(printed >= before && printed <= Date.now() / 1000 + 1, r.stdout);
   });
 });
@@ -155,11 +164,20 @@ describe("the timestamped tag's parts", () => {
   it("prefix + YYYYMMDDhhmm + suffix is the cell's timestamped tag", () => {
     const stamp = parseStamp("2026-11-02T08:30:00Z");
     const cells = allCells(settingsWith({ registry: "registry.internal:5000/pg", previewVersions: ["19~beta3"] }));
-    assert.ok(cells.some((c) => c.version.preview));
+    // Written out: the tag the stamp command checks, and the tag the image gets, for two cells.
+    const minimal = cells.find((x) => x.name === "postgresql-17-minimal-trixie")!;
+    assert.deepEqual(stampEnvironment(minimal, "0123abc"), {
+      STAMP_TAG_PREFIX: "registry.internal:5000/pg/postgresql-testing:17.11-",
+      STAMP_TAG_SUFFIX: "-minimal-trixie",
+      STAMP_REVISION: "0123abc",
+    });
+    assert.equal(timestampedTag(minimal, stamp), "registry.internal:5000/pg/postgresql-testing:17.11-202611020830-minimal-trixie");
+    const { prefix, suffix } = timestampedTagParts(minimal);
+    assert.equal(`${prefix}${stampTag(stamp)}${suffix}`, "registry.internal:5000/pg/postgresql-testing:17.11-202611020830-minimal-trixie");
+    // And for every cell the two agree.
     for (const cell of cells) {
-      const { prefix, suffix } = timestampedTagParts(cell);
-      assert.equal(`${prefix}${stampTag(stamp)}${suffix}`, timestampedTag(cell, stamp), cell.name);
-      assert.deepEqual(stampEnvironment(cell), { STAMP_TAG_PREFIX: prefix, STAMP_TAG_SUFFIX: suffix });
+      const parts = timestampedTagParts(cell);
+      assert.equal(`${parts.prefix}${stampTag(stamp)}${parts.suffix}`, timestampedTag(cell, stamp), cell.name);
     }
     const c = cells.find((x) => x.name === "postgresql-19beta3-system-bookworm")!;
     assert.deepEqual(timestampedTagParts(c), { prefix: "registry.internal:5000/pg/postgresql-testing:19beta3-", suffix: "-system-bookworm" });

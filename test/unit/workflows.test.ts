@@ -167,6 +167,11 @@ describe("GitHub workflows", () => {
       assert.match(String(job("promote").if), /refs\/heads\/main/);
     });
 
+    it("passes the commit being built as the revision", () => {
+      const prepare = steps(job("build")).find((s) => typeof s.run === "string" && s.run.includes("scripts/ci/stack.sh"))!;
+      assert.match(prepare.run as string, /scripts\/ci\/stack\.sh [^\n]*--revision "\$GITHUB_SHA"/);
+    });
+
     it("sets rebuildEpoch to the ISO week on the scheduled run", () => {
       const prepare = steps(job("build")).find((s) => typeof s.run === "string" && s.run.includes("scripts/ci/stack.sh"))!;
       assert.match(prepare.run as string, /GITHUB_EVENT_NAME" = schedule[\s\S]*--rebuild-epoch "\$\(date -u \+%G-W%V\)"/);
@@ -260,6 +265,7 @@ describe("scripts/ci/stack.sh", () => {
     assert.match(calls, /^pulumi config set --stack cloudnative-pg\/testing-17 --path postgres-images:targets\[0\] postgresql-17-\*$/m);
     assert.match(calls, /^pulumi config set --stack cloudnative-pg\/testing-17 postgres-images:rebuildEpoch 2026-W48$/m);
     assert.doesNotMatch(calls, /config refresh/, "a given epoch needs no look back");
+    assert.doesNotMatch(calls, /revision/, "no revision given, none set");
     assert.equal(readFileSync(join(t.dir, "output"), "utf8"), "exists=true\n");
   });
 
@@ -274,6 +280,14 @@ describe("scripts/ci/stack.sh", () => {
     assert.match(calls, /^pulumi config refresh --stack production-17 --force$/m);
     assert.match(calls, /^pulumi config set --stack production-17 postgres-images:rebuildEpoch 2026-W47$/m);
     assert.match(calls, /^pulumi config set --stack production-17 postgres-images:promoteFrom cloudnative-pg\/postgres-images\/testing-17$/m);
+  });
+
+  it("sets the revision it is given", () => {
+    const t = project();
+    const sha = "0123456789abcdef0123456789abcdef01234567";
+    const r = stackSh(t, ["--from", "testing", "--stack", "testing-17", "--targets", "postgresql-17-*", "--revision", sha, "--rebuild-epoch", "2026-W48"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(readFileSync(t.log, "utf8"), new RegExp(`^pulumi config set --stack testing-17 postgres-images:revision ${sha}$`, "m"));
   });
 
   it("with --no-create, leaves a missing stack alone", () => {
@@ -291,6 +305,7 @@ describe("scripts/ci/stack.sh", () => {
     ["a missing template", ["--from", "staging", "--stack", "staging-17", "--targets", "postgresql-17-*"], /Pulumi\.staging\.yaml does not exist/],
     ["the template as target", ["--from", "testing", "--stack", "testing", "--targets", "postgresql-17-*"], /must differ/],
     ["a bad epoch", ["--from", "testing", "--stack", "testing-17", "--targets", "postgresql-17-*", "--rebuild-epoch", "2026 W48"], /--rebuild-epoch/],
+    ["a revision that is no commit id", ["--from", "testing", "--stack", "testing-17", "--targets", "postgresql-17-*", "--revision", "main;id"], /--revision 'main;id' is not a full git commit id/],
   ];
   for (const [what, args, message] of bad) {
     it(`refuses ${what}`, () => {
