@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { strict as assert } from "node:assert";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -70,8 +71,14 @@ describe("build context hash", () => {
     const dir = project({ Dockerfile: "FROM scratch\n" });
     assert.throws(() => readBuildSources({ context: "missing", dockerfile: "Dockerfile" }, dir), (e: unknown) => e instanceof BuildSourceError && /postgres-images:context/.test(e.message));
     assert.throws(() => readBuildSources({ context: ".", dockerfile: "Nope" }, dir), (e: unknown) => e instanceof BuildSourceError && /postgres-images:dockerfile/.test(e.message));
-    rmSync(join(dir, "Dockerfile"));
-    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
-    assert.equal(readBuildSources({ context: ".", dockerfile: "Dockerfile" }, dir).dockerfileHash, hashDockerfile(join(dir, "Dockerfile")));
+    // The Dockerfile's hash is sha256 of its bytes: `printf 'FROM scratch\n' | sha256sum`.
+    const expected = "bb57c7da220a8753d7bdabac0d3afdb6efa742e4c736c5bc93ab40dfd5e23b9b";
+    assert.equal(spawnSync("sha256sum", [join(dir, "Dockerfile")], { encoding: "utf8" }).stdout.split(" ")[0], expected);
+    assert.equal(readBuildSources({ context: ".", dockerfile: "Dockerfile" }, dir).dockerfileHash, expected);
+    assert.equal(hashDockerfile(join(dir, "Dockerfile")), expected);
+  });
+
+  it("refuses the file system root as the context, naming the key", () => {
+    assert.throws(() => hashBuildContext("/"), (e: unknown) => e instanceof BuildSourceError && /is the file system root \(postgres-images:context\)/.test(e.message));
   });
 });

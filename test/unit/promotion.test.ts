@@ -98,7 +98,7 @@ describe("promotion plan", () => {
   it("refuses refs that are not TESTING_REPO@sha256:<64 hex>", () => {
     const cell = "postgresql-17-minimal-trixie";
     const good = IMAGES[cell];
-    for (const ref of [good.tags[0], `${PROD}@${DIGEST_A}`, `${TESTING}@sha256:abc`, `${TESTING}@${DIGEST_A.toUpperCase()}`, `other.example/postgresql-testing@${DIGEST_A}`, `${TESTING}x@${DIGEST_A}`, 42, undefined]) {
+    for (const ref of [good.tags[0], `${PROD}@${DIGEST_A}`, `${TESTING}@sha256:abc`, `${TESTING}@${DIGEST_A.toUpperCase()}`, `${TESTING}@sha256:${"A".repeat(64)}`, `${TESTING}@${DIGEST_A}0`, `other.example/postgresql-testing@${DIGEST_A}`, `${TESTING}x@${DIGEST_A}`, 42, undefined]) {
       refusal({ ...IMAGES, [cell]: { ...good, ref } }, /has ref .* for cell "postgresql-17-minimal-trixie"; expected registry\.internal:5000\/pg\/postgresql-testing@sha256:<64 hex digits>/);
     }
     refusal({ ...IMAGES, [cell]: "sha256:…" }, /expected \{digest, ref, tags, platforms\}/);
@@ -121,6 +121,13 @@ describe("promotion plan", () => {
     const cell = "postgresql-17-minimal-trixie";
     refusal({ ...IMAGES, [cell]: { ...IMAGES[cell], platforms: ["linux/amd64"] } }, /built cell "postgresql-17-minimal-trixie" for linux\/amd64, but this stack's platforms are linux\/amd64, linux\/arm64/);
     // The same set in another order is the same image.
-    assert.ok(planPromotions(cells, { ...IMAGES, [cell]: { ...IMAGES[cell], platforms: ["linux/arm64", "linux/amd64"] } }, SOURCE));
+    const plan = planPromotions(cells, { ...IMAGES, [cell]: { ...IMAGES[cell], platforms: ["linux/arm64", "linux/amd64"] } }, SOURCE);
+    assert.deepEqual(
+      plan.map((p) => [p.cell, p.digest, p.ref]),
+      [
+        [cell, DIGEST_A, `${PROD}@${DIGEST_A}`],
+        ["postgresql-19beta3-minimal-trixie", DIGEST_B, `${PROD}@${DIGEST_B}`],
+      ],
+    );
   });
 });

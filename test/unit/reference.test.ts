@@ -44,6 +44,9 @@ describe("parseImageRef", () => {
     ["debian:trixie@sha256:abc", "digest"],
     [`debian:trixie@sha512:${"a".repeat(128)}`, "digest"],
     [`debian:trixie@SHA256:${"A".repeat(64)}`, "digest"],
+    // Upper-case hex under a lower-case algorithm, and one hex digit too many (the pattern's end anchor).
+    [`debian:trixie@sha256:${"A".repeat(64)}`, "digest"],
+    [`debian:trixie@sha256:${"a".repeat(65)}`, "digest"],
     ["debian:-bad", "tag"],
     ["-bad.example/x:1", "registry host"],
     ["reg_istry.com/debian:1", "registry host"],

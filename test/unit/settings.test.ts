@@ -152,3 +152,15 @@ describe("globMatches", () => {
     assert.ok(!globMatches("postgresql-17.*", "postgresql-17-x"), "a dot is literal");
   });
 });
+
+describe("target globs", () => {
+  it("match whole cell names: anchored at both ends", () => {
+    assert.equal(globMatches("postgresql-17-*", "postgresql-17-minimal-trixie"), true);
+    assert.equal(globMatches("postgresql-1?-minimal-trixie", "postgresql-17-minimal-trixie"), true);
+    assert.equal(globMatches("17-minimal-trixie", "postgresql-17-minimal-trixie"), false, "no match in the middle");
+    assert.equal(globMatches("postgresql-17", "postgresql-17-minimal-trixie"), false, "no prefix match");
+    assert.equal(globMatches("*-trixie", "postgresql-17-minimal-trixie-x"), false, "no match before the end");
+    assert.equal(globMatches("postgresql.17-*", "postgresql-17-minimal-trixie"), false, "a dot is a dot");
+  });
+});
+
