@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { projectWithStack, runTargets } from "../cli";
+import { spawnSync } from "node:child_process";
+import { projectWithStack, runTargets, TARGETS_JS } from "../cli";
 import { DIGEST_A } from "../helpers";
 
 describe("targets CLI: bad configuration", () => {
@@ -62,6 +63,32 @@ describe("targets CLI: bad configuration", () => {
       assert.equal(r.stdout, "");
       assert.match(r.stderr, /usage: npm run targets/);
     }
+  });
+});
+
+describe("targets CLI: times and pipes", () => {
+  for (const t of ["253402300800", "2026-02-30T08:30:00Z", "2026-11-02T24:00:00Z", "99999-01-01T00:00:00Z"]) {
+    it(`refuses --timestamp ${t} with one usage error, no stack trace`, () => {
+      const r = runTargets(["--timestamp", t]);
+      assert.equal(r.status, 2);
+      assert.equal(r.stdout, "");
+      assert.match(r.stderr, new RegExp(`^--timestamp: "${t.replace(/[.]/g, "\\.")}" is not a time`));
+      assert.doesNotMatch(r.stderr, /\n\s+at /);
+    });
+  }
+
+  it("accepts the last minute a 12-digit tag can name", () => {
+    const dir = projectWithStack("t", { targets: ["postgresql-17-minimal-trixie"] });
+    const r = runTargets(["--dir", dir, "--stack", "t", "--timestamp", "9999-12-31T23:59:00Z"]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /17\.11-999912312359-minimal-trixie/);
+  });
+
+  it("ends normally when the reader closes the pipe early (targets --json | head -1)", () => {
+    const dir = projectWithStack("t", {});
+    const r = spawnSync("bash", ["-c", `set -o pipefail; node "$0" --dir "$1" --stack t --json | head -c 1 >/dev/null`, TARGETS_JS, dir], { encoding: "utf8" });
+    assert.equal(r.stderr, "", "no EPIPE trace");
+    assert.equal(r.status, 0);
   });
 });
 
