@@ -141,18 +141,8 @@ describe("renovate.json", () => {
     }
   });
 
-  it("finds each default postgresVersions entry as the PGDG package of its major", () => {
-    const versions = defaults().postgresVersions as string[];
-    assert.equal(versions.length, 5);
-    const deps = extract(managerFor(/^postgresVersions/), pulumiYaml);
-    assert.deepEqual(
-      deps.map((d) => [d.depName, d.currentValue, d.datasource]),
-      versions.map((v) => [`postgresql-${v.split(".")[0]}`, v, "deb"]),
-    );
-    for (const d of deps) assert.match(d.registryUrl ?? "", /^https:\/\/apt\.postgresql\.org\/pub\/repos\/apt\?suite=[a-z]+-pgdg&components=main&binaryArch=amd64$/);
-    const extractVersion = new RegExp(managerFor(/^postgresVersions/).extractVersionTemplate ?? "");
-    assert.equal(extractVersion.exec("17.12-1.pgdg13+1")?.groups?.version, "17.12");
-    assert.equal(extractVersion.exec("17.1-1.pgdg13+1")?.groups?.version, "17.1");
+  it("leaves postgresVersions to npm run update-versions (postgresql.org), with no manager of its own", () => {
+    assert.deepEqual(managers.filter((m) => /postgresVersions/.test(m.matchStrings.join(" "))), []);
   });
 
   it("finds each default previewVersions entry in its major's PGDG component", () => {
@@ -195,23 +185,19 @@ describe("renovate.json", () => {
       "    - linux/amd64",
       "",
     ].join("\n");
-    // The unquoted 18.6 is not Renovate's to bump: written back as 18.10 it would be YAML's number 18.1.
-    assert.deepEqual(extract(managerFor(/^postgresVersions/), stack).map((d) => d.currentValue), ["17.11"]);
     assert.deepEqual(extract(managerFor(/^previewVersions/), stack), []);
     assert.deepEqual(extract(managerFor(/^bases/), stack).map((d) => d.currentDigest), [`sha256:${"a".repeat(64)}`]);
     assert.deepEqual(extract(managerFor(/^barmanVersion/), stack).map((d) => d.currentValue), ["3.19.1"]);
   });
 
-  it("bumps a version inside its quotes: 18.9 becomes \"18.10\", a string", () => {
-    const stack = ["config:", "  postgres-images:postgresVersions:", '    - "18.9"', "    - '17.9'", ""].join("\n");
-    const manager = managerFor(/^postgresVersions/);
+  it("bumps a preview inside its quotes, and leaves an unquoted one alone", () => {
+    const stack = ["config:", "  postgres-images:previewVersions:", '    - "19~beta3"', "    - 20~beta1", ""].join("\n");
+    const manager = managerFor(/^previewVersions/);
     const [outer, inner] = manager.matchStrings.map(matchRegExp);
-    const block = allMatches(outer, stack)[0][0];
-    const entries = allMatches(inner, block);
-    assert.deepEqual(entries.map((m) => m[0].trim()), ['- "18.9"', "- '17.9'"]);
-    // What Renovate's regex manager writes: the match with currentValue replaced, the quotes kept.
-    const bumped = entries[0][0].replace(entries[0].groups!.currentValue, "18.10");
-    assert.equal(bumped.trim(), '- "18.10"');
+    const entries = allMatches(inner, allMatches(outer, stack)[0][0]);
+    assert.deepEqual(entries.map((m) => m[0].trim()), ['- "19~beta3"']);
+    // Renovate's regex manager writes the new value in place of currentValue: the quotes stay.
+    assert.equal(entries[0][0].replace(entries[0].groups!.currentValue, "19~rc1").trim(), '- "19~rc1"');
   });
 
   it("finds the tools the workflows pin with a renovate comment", () => {

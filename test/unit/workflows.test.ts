@@ -37,8 +37,8 @@ function joined(run: string): string {
 const PER_MAJOR = /^(?:\$\{\{ env\.PULUMI_ORG \}\}\/)?\$\{\{ matrix\.(stack|promoteStack) \}\}$|^"?\$(?:PULUMI_ORG\/)?\$?STACK"?$|^"\$PULUMI_ORG\/\$STACK"$/;
 
 describe("GitHub workflows", () => {
-  it("exist: pull-request.yml and build.yml", () => {
-    assert.deepEqual(files.sort(), ["build.yml", "pull-request.yml"]);
+  it("exist: pull-request.yml, build.yml and update-versions.yml", () => {
+    assert.deepEqual(files.sort(), ["build.yml", "pull-request.yml", "update-versions.yml"]);
   });
 
   // action-validator checks each file against SchemaStore's GitHub workflow schema.
@@ -102,7 +102,8 @@ describe("GitHub workflows", () => {
           for (const m of joined(run).matchAll(/--(?:stack|from)[ =]("[^"]*"|\S+)/g)) stacks.push(m[1]);
         }
         for (const [, job] of jobs(doc)) for (const s of steps(job)) if (s.with && typeof (s.with as Obj)["stack-name"] === "string") stacks.push((s.with as Obj)["stack-name"] as string);
-        assert.ok(stacks.length > 0);
+        // A workflow that runs Pulumi names its stacks.
+        assert.ok(stacks.length > 0 || !/pulumi/i.test(text.replace(/Pulumi\.yaml/g, "")), "a Pulumi workflow names stacks");
         for (const s of stacks) {
           if (PER_MAJOR.test(s)) continue;
           const name = s.replace(/^"|"$/g, "");
@@ -245,6 +246,24 @@ function fakeTools(): { dir: string; bin: string; log: string; env: NodeJS.Proce
   tool("cosign", 'case "$*" in *sha256:bbbb*) echo "no signatures found" >&2; exit 10 ;; esac');
   return { dir, bin, log, env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, GITHUB_OUTPUT: join(dir, "output") } };
 }
+
+describe("update-versions.yml", () => {
+  const wf = workflows.find((w) => w.file === "update-versions.yml")!;
+  it("runs weekly on Mondays and by hand", () => {
+    const on = wf.doc.on as Obj;
+    assert.deepEqual(on.schedule, [{ cron: "17 6 * * 1" }]);
+    assert.ok("workflow_dispatch" in on);
+  });
+  it("rewrites Pulumi.yaml with npm run update-versions and proposes it as a pull request", () => {
+    const [job] = jobs(wf.doc).map(([, j]) => j);
+    const script = steps(job).map((s) => (typeof s.run === "string" ? s.run : "")).join("\n");
+    assert.match(script, /npm run --silent update-versions/);
+    assert.match(script, /git diff --quiet -- Pulumi\.yaml/);
+    assert.match(script, /gh pr create --head "\$branch"/);
+    // A pull request opened with the workflow's own token would start no pull-request workflow.
+    assert.match(wf.text, /GH_TOKEN: \$\{\{ secrets\.UPDATE_VERSIONS_TOKEN \}\}/);
+  });
+});
 
 describe("scripts/ci/stack.sh", () => {
   const project = () => {
