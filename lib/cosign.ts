@@ -89,6 +89,15 @@ export function signCommand(s: ActiveSigning): CosignCommand {
   return { script: script([`cosign sign ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
 }
 
+/** Where `signBlobCommand` reads the file it signs and writes the bundle. */
+export const BLOB_ENV = { file: "BLOB_FILE", bundle: "BLOB_BUNDLE" } as const;
+
+/** `cosign sign-blob --bundle` of BLOB_FILE into BLOB_BUNDLE, with the stack's signer (catalog files). */
+export function signBlobCommand(s: ActiveSigning): CosignCommand {
+  const f = signerFlags(s);
+  return { script: script([`cosign sign-blob ${f.args.join(" ")} --bundle "$${BLOB_ENV.bundle}" "$${BLOB_ENV.file}" >/dev/null`]), environment: f.environment };
+}
+
 /** `cosign verify` of IMAGE_REF against the configured key or certificate identity; undefined when no verification is configured. */
 export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
   const args: string[] = [];

@@ -64,6 +64,8 @@ export interface Settings {
   readonly rebuildEpoch: string;
   readonly signing: SigningSettings;
   readonly promoteFrom: string;
+  /** The `images.cnpg.io/publisher` label of the catalogs. */
+  readonly catalogPublisher: string;
 }
 
 /** Raw values by key without namespace: YAML values, or strings holding JSON as Pulumi passes them. */
@@ -100,6 +102,7 @@ export const KEYS = [
   "rebuildEpoch",
   "signing",
   "promoteFrom",
+  "catalogPublisher",
 ] as const;
 export type Key = (typeof KEYS)[number];
 
@@ -399,6 +402,12 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
     r.errors.add(key("promoteFrom"), promoteFrom, 'is set on a "testing" stack; promotion copies into production, so set environment: production or remove promoteFrom');
   }
 
+  const catalogPublisher = r.string("catalogPublisher", "a label value such as cnpg.io") ?? "cnpg.io";
+  // A Kubernetes label value: at most 63 characters, alphanumerics with - _ . inside.
+  if (!/^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/.test(catalogPublisher)) {
+    r.errors.add(key("catalogPublisher"), catalogPublisher, "is not a Kubernetes label value; expected at most 63 letters, digits and - _ . starting and ending with a letter or digit, such as cnpg.io");
+  }
+
   const settings = {
     registry,
     environment,
@@ -419,6 +428,7 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
     rebuildEpoch,
     signing,
     promoteFrom,
+    catalogPublisher,
   };
   // Patterns can only be checked against names once the keys that make the names are sound.
   checkTargets(r, targetPatterns, r.errors.empty ? cellNames(settings) : []);

@@ -36,6 +36,8 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
   const images = pulumi.output(
     Object.fromEntries(components.map((c, i) => [cells[i].name, { digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }])),
   ) as pulumi.Output<Record<string, ImageOutput>>;
-  const catalogs = pulumi.all(components.map((c) => c.digest)).apply((digests) => imageCatalogs(cells.map((cell, i) => ({ cell, digest: digests[i] }))));
+  const catalogs = pulumi
+    .all([pulumi.all(components.map((c) => c.digest)), pulumi.all(components.map((c) => c.tags))])
+    .apply(([digests, tags]) => imageCatalogs(cells.map((cell, i) => ({ cell, digest: digests[i], tags: tags[i] })), settings.catalogPublisher));
   return { images, targets: cells.map((c) => c.name), catalogs, components };
 }

@@ -7,10 +7,12 @@
  *   node --import tsx --test test/e2e/promotion.test.ts
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parse } from "yaml";
+import { ROOT } from "../helpers";
 import { engine, IMAGE_TYPE, ran, TierStack, type RunResult } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
 import { baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
@@ -84,7 +86,9 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     assert.deepEqual(p.tags, t.tags.map((x) => x.replace(`${TESTING_REPO}:`, `${PROD_REPO}:`)));
     assert.equal(p.tags.length, 3);
     const catalogs = (await production.outputs()).catalogs.value as { spec: { images: { major: number; image: string }[] } }[];
-    assert.deepEqual(catalogs.flatMap((c) => c.spec.images), [{ major: 17, image: p.ref }]);
+    // Upstream's shape: the readable timestamped tag, pinned by the digest.
+    const pinned = p.tags.find((t) => /-\d{12}-/.test(t))!;
+    assert.deepEqual(catalogs.flatMap((c) => c.spec.images), [{ major: 17, image: `${pinned}@${p.digest}` }]);
   });
 
   it("every production tag resolves to the testing digest: the registry's API and imagetools agree", async () => {
@@ -134,6 +138,30 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     timings.promoteAgain = secondsSince(t0);
     assert.deepEqual([...again.changed], [], again.stdout);
     assert.deepEqual(await production.outputs(), before);
+  });
+
+  it("npm run catalogs writes upstream's files from the production stack, each signed; cosign verify-blob accepts them", () => {
+    const out = join(WORK, "catalogs");
+    const r = sh("npm", ["run", "--silent", "catalogs", "--", "--stack", production.name, "--dir", production.dir, "--out", out], { cwd: ROOT, env: { ...process.env } });
+    const names = ["catalog-minimal-trixie.yaml", "kustomization.yaml"];
+    assert.deepEqual(readdirSync(out).sort(), [...names, ...names.map((n) => `${n}.sigstore.json`)].sort(), r.stdout);
+    const catalog = parse(readFileSync(join(out, "catalog-minimal-trixie.yaml"), "utf8")) as { kind: string; metadata: { name: string; labels: Record<string, string> }; spec: { images: { major: number; image: string }[] } };
+    const pinned = prodImages[CELL].tags.find((t) => /-\d{12}-/.test(t))!;
+    assert.equal(catalog.kind, "ClusterImageCatalog");
+    assert.equal(catalog.metadata.name, "postgresql-minimal-trixie");
+    assert.equal(catalog.metadata.labels["images.cnpg.io/date"], /-(\d{8})\d{4}-/.exec(pinned)![1], "dated by the build, not the wall clock");
+    assert.equal(catalog.metadata.labels["images.cnpg.io/publisher"], "cnpg.io");
+    assert.deepEqual(catalog.spec.images, [{ major: 17, image: `${pinned}@${prodImages[CELL].digest}` }]);
+    assert.deepEqual((parse(readFileSync(join(out, "kustomization.yaml"), "utf8")) as { resources: string[] }).resources, ["catalog-minimal-trixie.yaml"]);
+    for (const name of names) {
+      const file = join(out, name);
+      const ok = cosign(["verify-blob", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--bundle", `${file}.sigstore.json`, file], true);
+      assert.equal(ok.status, 0, `${name}: ${ok.stderr}`);
+    }
+    // A changed byte no longer verifies.
+    const tampered = join(out, "tampered.yaml");
+    writeFileSync(tampered, readFileSync(join(out, names[0]), "utf8").replace("major: 17", "major: 18"));
+    assert.notEqual(cosign(["verify-blob", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--bundle", join(out, `${names[0]}.sigstore.json`), tampered], true).status, 0);
   });
 
   it("a selected cell the testing stack did not build stops the run with one line, and nothing is copied", async () => {

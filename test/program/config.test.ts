@@ -80,7 +80,9 @@ describe("configuration at the program's edge", () => {
     );
     for (const c of catalogs) {
       const type = c.metadata.name.split("-")[1];
-      assert.deepEqual(c.spec.images, [{ major: 18, image: run.outputs.images[`postgresql-18-${type}-bookworm`].ref }]);
+      const image: { tags: readonly string[]; digest: string } = run.outputs.images[`postgresql-18-${type}-bookworm`];
+      const pinned: string = image.tags.find((t: string) => /-\d{12}-/.test(t))!;
+      assert.deepEqual(c.spec.images, [{ major: 18, image: `${pinned}@${image.digest}` }]);
     }
   });
 });

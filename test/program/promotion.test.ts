@@ -142,8 +142,8 @@ describe("promotion testing → production", () => {
     }
     const images = (out.catalogs as { spec: { images: { image: string }[] } }[]).flatMap((c) => c.spec.images.map((i) => i.image));
     assert.equal(images.length, 4);
-    assert.ok(images.every((i) => i.startsWith(`${PROD_REPO}@sha256:`)), images.join(" "));
-    assert.deepEqual(images.sort(), CELLS.map((c) => out.images[c].ref).sort());
+    assert.ok(images.every((i) => new RegExp(`^${PROD_REPO.replace(/[.]/g, "\\.")}:[0-9.]+-\\d{12}-[a-z]+-[a-z]+@sha256:[0-9a-f]{64}$`).test(i)), images.join(" "));
+    assert.deepEqual(images.sort(), CELLS.map((c) => `${out.images[c].tags.find((t) => /-\d{12}-/.test(t))!}@${out.images[c].digest}`).sort());
   });
 
   it("an unchanged testing digest: nothing runs on the next evaluation, outputs unchanged", async () => {

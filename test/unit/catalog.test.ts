@@ -9,7 +9,13 @@ const digestOf = (name: string): string => `sha256:${createHash("sha256").update
 
 describe("ClusterImageCatalogs", () => {
   const s = settingsWith({ postgresVersions: ["18.6", "14.24", "17.11"], previewVersions: ["19~beta3"] });
-  const built = matrix(s).map((cell) => ({ cell, digest: digestOf(cell.name) }));
+  // Every cell built at 08:30 on 2 Nov, except 17 minimal on trixie, rebuilt on 20 Nov.
+  const minuteOf = (name: string): string => (name === "postgresql-17-minimal-trixie" ? "202611200915" : "202611020830");
+  const built = matrix(s).map((cell) => ({
+    cell,
+    digest: digestOf(cell.name),
+    tags: [`${cell.repository}:${cell.version.lead}-${cell.type}-${cell.base.distro}`, `${cell.repository}:${cell.version.clean}-${minuteOf(cell.name)}-${cell.type}-${cell.base.distro}`],
+  }));
   const catalogs = imageCatalogs(built);
 
   it("one per type and distro, named and labelled for CloudNativePG", () => {
@@ -17,21 +23,35 @@ describe("ClusterImageCatalogs", () => {
     const c = catalogs.find((x) => x.metadata.name === "postgresql-standard-bookworm")!;
     assert.equal(c.apiVersion, "postgresql.cnpg.io/v1");
     assert.equal(c.kind, "ClusterImageCatalog");
-    assert.deepEqual(c.metadata.labels, { "images.cnpg.io/family": "postgresql", "images.cnpg.io/type": "standard", "images.cnpg.io/os": "bookworm" });
+    assert.deepEqual(c.metadata.labels, {
+      "images.cnpg.io/family": "postgresql",
+      "images.cnpg.io/type": "standard",
+      "images.cnpg.io/os": "bookworm",
+      "images.cnpg.io/date": "20261102",
+      "images.cnpg.io/publisher": "cnpg.io",
+    });
   });
 
-  it("lists each stable major once, by digest, sorted; previews left out", () => {
+  it("dates a catalog by its newest build, not the wall clock, and takes another publisher", () => {
+    assert.equal(catalogs.find((x) => x.metadata.name === "postgresql-minimal-trixie")!.metadata.labels["images.cnpg.io/date"], "20261120");
+    assert.equal(catalogs.find((x) => x.metadata.name === "postgresql-minimal-bookworm")!.metadata.labels["images.cnpg.io/date"], "20261102");
+    assert.equal(imageCatalogs(built, "example.com")[0].metadata.labels["images.cnpg.io/publisher"], "example.com");
+  });
+
+  it("lists each stable major once as REPO:TIMESTAMPED-TAG@DIGEST, sorted; previews left out", () => {
     const c = catalogs.find((x) => x.metadata.name === "postgresql-minimal-trixie")!;
-    assert.deepEqual(
-      c.spec.images.map((i) => i.major),
-      [14, 17, 18],
-    );
-    for (const i of c.spec.images) assert.equal(i.image, `ghcr.io/cloudnative-pg/postgresql-testing@${digestOf(`postgresql-${i.major}-minimal-trixie`)}`);
+    const repo = "ghcr.io/cloudnative-pg/postgresql-testing";
+    assert.deepEqual(c.spec.images, [
+      { major: 14, image: `${repo}:14.24-202611020830-minimal-trixie@${digestOf("postgresql-14-minimal-trixie")}` },
+      { major: 17, image: `${repo}:17.11-202611200915-minimal-trixie@${digestOf("postgresql-17-minimal-trixie")}` },
+      { major: 18, image: `${repo}:18.6-202611020830-minimal-trixie@${digestOf("postgresql-18-minimal-trixie")}` },
+    ]);
   });
 
   it("makes no catalog for a type and distro with previews only, and refuses an image without a digest", () => {
     const previewsOnly = built.filter((b) => b.cell.version.preview);
     assert.deepEqual(imageCatalogs(previewsOnly), []);
-    assert.throws(() => imageCatalogs([{ cell: built[0].cell, digest: "" }]), /no pushed digest/);
+    assert.throws(() => imageCatalogs([{ ...built[0], digest: "" }]), /no pushed digest/);
+    assert.throws(() => imageCatalogs([{ ...built[0], tags: built[0].tags.slice(0, 1) }]), /has no timestamped tag/);
   });
 });
