@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { ROOT } from "../helpers";
+import { catalogProblems } from "../catalog-schema";
 import { engine, IMAGE_TYPE, ran, TierStack, type RunResult } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
 import { baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
@@ -152,6 +153,7 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     assert.equal(catalog.metadata.labels["images.cnpg.io/date"], /-(\d{8})\d{4}-/.exec(pinned)![1], "dated by the build, not the wall clock");
     assert.equal(catalog.metadata.labels["images.cnpg.io/publisher"], "cnpg.io");
     assert.deepEqual(catalog.spec.images, [{ major: 17, image: `${pinned}@${prodImages[CELL].digest}` }]);
+    assert.deepEqual(catalogProblems(catalog), [], "valid for the ClusterImageCatalog CRD's schema");
     assert.deepEqual((parse(readFileSync(join(out, "kustomization.yaml"), "utf8")) as { resources: string[] }).resources, ["catalog-minimal-trixie.yaml"]);
     for (const name of names) {
       const file = join(out, name);

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
 import { imageCatalogs } from "../../lib/catalog";
 import { matrix } from "../../lib/matrix";
+import { catalogProblems } from "../catalog-schema";
 import { settingsWith } from "../helpers";
 
 const digestOf = (name: string): string => `sha256:${createHash("sha256").update(name).digest("hex")}`;
@@ -46,6 +47,16 @@ describe("ClusterImageCatalogs", () => {
       { major: 17, image: `${repo}:17.11-202611200915-minimal-trixie@${digestOf("postgresql-17-minimal-trixie")}` },
       { major: 18, image: `${repo}:18.6-202611020830-minimal-trixie@${digestOf("postgresql-18-minimal-trixie")}` },
     ]);
+  });
+
+  it("are valid ClusterImageCatalogs for the CRD's schema, which refuses broken ones", () => {
+    for (const c of catalogs) assert.deepEqual(catalogProblems(c), [], c.metadata.name);
+    const c = catalogs[0];
+    assert.notDeepEqual(catalogProblems({ ...c, spec: { images: [] } }), [], "no images");
+    assert.notDeepEqual(catalogProblems({ ...c, spec: { images: [{ major: "17", image: "x" }] } }), [], "a major as text");
+    assert.notDeepEqual(catalogProblems({ ...c, spec: { images: [{ major: 9, image: "x" }] } }), [], "a major before 10");
+    assert.notDeepEqual(catalogProblems({ ...c, spec: { images: [c.spec.images[0], c.spec.images[0]] } }), [], "a major twice");
+    assert.notDeepEqual(catalogProblems({ ...c, metadata: { ...c.metadata, labels: { "images.cnpg.io/date": "2026-11-02T08:30:00Z" } } }), [], "a label value with a colon");
   });
 
   it("makes no catalog for a type and distro with previews only, and refuses an image without a digest", () => {
