@@ -11,8 +11,14 @@
 #                   not PG_MAJOR, and notes it when the minor differs from PG_VERSION)
 #   EXTENSIONS      Debian package names, space separated (postgresql-17-pgaudit ...), may be empty
 #   STANDARD_ADDITIONAL_POSTGRES_PACKAGES  e.g. postgresql-18-jit, may be empty
-#   BARMAN_VERSION  Barman release for the system stage (pgdg: installed with pip at exactly this
-#                   version; debian: Debian's barman-cli-cloud, whatever version the archive has)
+#   BARMAN_VERSION  Barman release for the system stage
+#   BARMAN_SOURCE   pypi (default, as upstream: barman[cloud,azure,snappy,google,zstandard,lz4] at
+#                   exactly BARMAN_VERSION, with pip) or debian (Debian's barman-cli-cloud, S3 only,
+#                   whatever version the archive has; for machines that cannot reach PyPI)
+#
+# Build secret (optional): ca-certificates, extra CA certificates (PEM) for apt and pip in the system
+# stage, for builds behind a TLS-inspecting proxy. It is mounted for the one RUN that needs it and
+# never written to a layer.
 ARG BASE=debian:trixie-slim
 FROM $BASE AS minimal
 
@@ -90,31 +96,43 @@ USER 26
 
 FROM standard AS system
 ARG BARMAN_VERSION
-ARG PG_PACKAGES=pgdg
+ARG BARMAN_SOURCE=pypi
 ARG DEBIAN_FRONTEND=noninteractive
 
 # As upstream: pip installs Barman next to Debian's Python packages (bookworm and later refuse without this)
 ENV PIP_BREAK_SYSTEM_PACKAGES=1
 
 USER root
-RUN set -eu; \
+# The extra CA bundle is assembled in a tmpfs, so neither the secret nor the bundle reaches the layer.
+RUN --mount=type=secret,id=ca-certificates,required=false \
+    --mount=type=tmpfs,target=/run/build-ca \
+    set -eu; \
     [ -n "${BARMAN_VERSION:-}" ] || { echo "ERROR: BARMAN_VERSION is required" >&2; exit 1; }; \
-    apt-get update; \
-    if [ "$PG_PACKAGES" = pgdg ]; then \
+    apt_ca=""; \
+    if [ -s /run/secrets/ca-certificates ]; then \
+      cat /etc/ssl/certs/ca-certificates.crt /run/secrets/ca-certificates > /run/build-ca/bundle.crt 2>/dev/null || cp /run/secrets/ca-certificates /run/build-ca/bundle.crt; \
+      export PIP_CERT=/run/build-ca/bundle.crt; \
+      apt_ca="-o Acquire::https::CAInfo=/run/build-ca/bundle.crt"; \
+      echo "using the build's extra CA certificates for apt and pip"; \
+    fi; \
+    apt-get $apt_ca update; \
+    case "$BARMAN_SOURCE" in \
+    pypi) \
       # build-essential and python3-dev build lz4 on arm64, which has no pre-compiled wheel \
-      apt-get install -y --no-install-recommends build-essential python3-dev python3-pip python3-psycopg2; \
+      apt-get $apt_ca install -y --no-install-recommends build-essential python3-dev python3-pip python3-psycopg2; \
       pip3 install --no-cache-dir "barman[cloud,azure,snappy,google,zstandard,lz4]==${BARMAN_VERSION}"; \
       python3 -c "import sysconfig, compileall; compileall.compile_dir(sysconfig.get_path('stdlib'), quiet=1); compileall.compile_dir(sysconfig.get_path('purelib'), quiet=1); compileall.compile_dir(sysconfig.get_path('platlib'), quiet=1)"; \
-      apt-get remove -y --purge --autoremove build-essential python3-dev; \
-    else \
+      apt-get remove -y --purge --autoremove build-essential python3-dev ;; \
+    debian) \
       # Debian's packaging: barman-cli-cloud (S3 through python3-boto3) and the compression extras; \
       # Azure (python3-azure, ~530 MB) and Google Cloud Storage (not packaged) are left out. \
-      apt-get install -y --no-install-recommends barman-cli-cloud python3-snappy python3-zstandard python3-lz4; \
+      apt-get $apt_ca install -y --no-install-recommends barman-cli-cloud python3-snappy python3-zstandard python3-lz4; \
       barman_pkg=$(dpkg-query -W -f='${Version}' barman-cli-cloud); \
       echo "installed barman-cli-cloud $barman_pkg from the base's archive (BARMAN_VERSION=$BARMAN_VERSION asked for)"; \
-      [ "${barman_pkg%%-*}" = "$BARMAN_VERSION" ] || echo "NOTE: Barman ${barman_pkg%%-*} is not BARMAN_VERSION=$BARMAN_VERSION (PG_PACKAGES=debian takes the archive's version)"; \
-    fi; \
+      [ "${barman_pkg%%-*}" = "$BARMAN_VERSION" ] || echo "NOTE: Barman ${barman_pkg%%-*} is not BARMAN_VERSION=$BARMAN_VERSION (BARMAN_SOURCE=debian takes the archive's version)" ;; \
+    *) echo "ERROR: BARMAN_SOURCE must be 'pypi' or 'debian', got '$BARMAN_SOURCE'" >&2; exit 1 ;; \
+    esac; \
     barman-cloud-backup --version; \
     apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
-    rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/*
+    rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/* /root/.cache
 USER 26

@@ -66,6 +66,8 @@ export interface Settings {
   readonly promoteFrom: string;
   /** The `images.cnpg.io/publisher` label of the catalogs. */
   readonly catalogPublisher: string;
+  /** A PEM file of extra CA certificates for the build (the `ca-certificates` build secret); empty for none. */
+  readonly caCertificates: string;
 }
 
 /** Raw values by key without namespace: YAML values, or strings holding JSON as Pulumi passes them. */
@@ -103,6 +105,7 @@ export const KEYS = [
   "signing",
   "promoteFrom",
   "catalogPublisher",
+  "caCertificates",
 ] as const;
 export type Key = (typeof KEYS)[number];
 
@@ -408,6 +411,9 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
     r.errors.add(key("catalogPublisher"), catalogPublisher, "is not a Kubernetes label value; expected at most 63 letters, digits and - _ . starting and ending with a letter or digit, such as cnpg.io");
   }
 
+  const caCertificates = r.string("caCertificates", "a PEM file path or empty") ?? "";
+  if (caCertificates !== "" && !PATH.test(caCertificates)) r.errors.add(key("caCertificates"), caCertificates, "is not a file path; expected a PEM file such as /etc/ssl/certs/ca-certificates.crt, or empty");
+
   const settings = {
     registry,
     environment,
@@ -429,6 +435,7 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
     signing,
     promoteFrom,
     catalogPublisher,
+    caCertificates,
   };
   // Patterns can only be checked against names once the keys that make the names are sound.
   checkTargets(r, targetPatterns, r.errors.empty ? cellNames(settings) : []);

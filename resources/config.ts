@@ -3,7 +3,7 @@
  * RunError before any resource is registered (Pulumi prints a RunError without a stack trace).
  */
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigFileError, loadSettings, mergeConfig, projectDefaults, readStackFile } from "../lib/config";
 import { BuildSourceError, readBuildSources } from "../lib/context-hash";
@@ -57,6 +57,19 @@ function writtenProblems(cwd: string): ConfigError[] {
   return problems;
 }
 
+/** The extra CA certificates the build gets as its `ca-certificates` secret: a readable PEM file. */
+function readCaCertificates(path: string, cwd: string): string {
+  const file = resolve(cwd, path);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new BuildSourceError(`CA certificates ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}) (postgres-images:caCertificates)`);
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----")) throw new BuildSourceError(`CA certificates ${JSON.stringify(path)} holds no PEM certificate (postgres-images:caCertificates)`);
+  return text;
+}
+
 /**
  * Pulumi.yaml's defaults (read here too: under mocks no CLI applies them) under the stack's values,
  * validated; then the build context and Dockerfile hashes, relative to `cwd`.
@@ -66,7 +79,8 @@ export function readProgramInputs(projectDir: string, cwd: string = process.cwd(
     const settings = loadSettings(mergeConfig(projectFileDefaults(projectDir), stackConfig()), writtenProblems(cwd));
     const sources = readBuildSources(settings, cwd);
     const cosignPassword = new pulumi.Config(NAMESPACE).getSecret("cosignPassword");
-    return { settings, sources, secrets: { cosignPassword } };
+    const caCertificates = settings.caCertificates === "" ? undefined : pulumi.secret(readCaCertificates(settings.caCertificates, cwd));
+    return { settings, sources, secrets: { cosignPassword, caCertificates } };
   } catch (e) {
     if (e instanceof ConfigErrors || e instanceof ConfigFileError || e instanceof BuildSourceError) throw new pulumi.RunError(redactSecrets(e.message));
     throw e;

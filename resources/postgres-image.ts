@@ -27,6 +27,8 @@ export interface PostgresImageArgs {
   /** Build context and Dockerfile hashes, computed once for all cells. */
   readonly sources: BuildSources;
   readonly cosignPassword?: pulumi.Output<string>;
+  /** Extra CA certificates for the build, as its `ca-certificates` secret (never in a layer or in plain state). */
+  readonly caCertificates?: pulumi.Output<string>;
 }
 
 /**
@@ -76,6 +78,8 @@ export class PostgresImage extends pulumi.ComponentResource {
         builder: fixed.builder,
         cacheFrom: fixed.cacheFrom,
         cacheTo: fixed.cacheTo,
+        // Not part of the definition: BuildKit's cache does not key on a secret's content either.
+        secrets: args.caCertificates === undefined ? undefined : { "ca-certificates": args.caCertificates },
       },
       // Pushed images are releases: removing a cell from the matrix must not delete them from the registry.
       { parent: this, retainOnDelete: true },

@@ -10,6 +10,8 @@ import { promotedImages, type PromotedImage } from "./promotion";
 export interface ProgramSecrets {
   /** `postgres-images:cosignPassword`, for signing mode key. */
   readonly cosignPassword?: pulumi.Output<string>;
+  /** The PEM text of `postgres-images:caCertificates`, the builds' `ca-certificates` secret. */
+  readonly caCertificates?: pulumi.Output<string>;
 }
 
 export interface ProgramOutputs {
@@ -32,7 +34,7 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
   const components =
     settings.promoteFrom !== ""
       ? promotedImages(settings, cells, secrets.cosignPassword)
-      : cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword }));
+      : cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword, caCertificates: secrets.caCertificates }));
   const images = pulumi.output(
     Object.fromEntries(components.map((c, i) => [cells[i].name, { digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }])),
   ) as pulumi.Output<Record<string, ImageOutput>>;

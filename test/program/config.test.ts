@@ -85,4 +85,26 @@ describe("configuration at the program's edge", () => {
       assert.deepEqual(c.spec.images, [{ major: 18, image: `${pinned}@${image.digest}` }]);
     }
   });
+
+  it("gives the build extra CA certificates as its ca-certificates secret, secret in state too", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "postgres-images-ca-"));
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\n");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+    writeFileSync(join(dir, "proxy-ca.pem"), pem);
+    const config = { postgresVersions: ["17.11"], previewVersions: [], imageTypes: ["system"], bases: ["debian:trixie-slim@sha256:3a39a0592364683e6bab97937b72cad5a8fa6dcbbee90edb3bb48c7f8e94f258"], platforms: ["linux/amd64"], signing: { mode: "none" } };
+    const run = await evaluate({ ...config, caCertificates: "proxy-ca.pem" }, { cwd: dir });
+    assert.ok(run.ok, run.error?.message);
+    const image = run.resources.find((r) => r.type === IMAGE_TYPE)!;
+    assert.deepEqual(image.inputs.secrets, { "ca-certificates": pem });
+    assert.deepEqual(image.secretPaths, ["secrets"], "the certificates reach the engine as a secret");
+    const without = await evaluate(config, { cwd: dir });
+    assert.equal(without.resources.find((r) => r.type === IMAGE_TYPE)!.inputs.secrets, undefined);
+
+    const missing = await evaluate({ ...config, caCertificates: "nope.pem" }, { cwd: dir });
+    assert.ok(pulumi.RunError.isInstance(missing.error));
+    assert.match(missing.error.message, /^CA certificates "nope\.pem" cannot be read \(ENOENT\) \(postgres-images:caCertificates\)$/);
+    writeFileSync(join(dir, "not-pem.txt"), "hello\n");
+    const notPem = await evaluate({ ...config, caCertificates: "not-pem.txt" }, { cwd: dir });
+    assert.match(notPem.error!.message, /holds no PEM certificate \(postgres-images:caCertificates\)/);
+  });
 });
