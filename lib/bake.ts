@@ -15,6 +15,8 @@ export interface BakeTarget {
   target: string;
   platforms: string[];
   output: string[];
+  /** Build secrets (bake's `secret`): the extra CA certificates, when configured. */
+  secret?: string[];
 }
 
 export interface BakeFile {
@@ -26,7 +28,7 @@ export interface BakeFile {
 export const BAKE_OUTPUT = "type=image,oci-mediatypes=true,oci-artifact=true";
 export const BAKE_ATTEST = ["type=provenance,mode=max", "type=sbom"] as const;
 
-type BakeSettings = Pick<Settings, "extensions" | "barmanVersion" | "revision" | "buildArgs">;
+type BakeSettings = Pick<Settings, "extensions" | "barmanVersion" | "revision" | "buildArgs"> & Partial<Pick<Settings, "caCertificates">>;
 
 export function bakeTarget(cell: Cell, settings: BakeSettings, stamp: Stamp): BakeTarget {
   const labels = cellLabels(cell, stamp, settings.revision);
@@ -42,6 +44,8 @@ export function bakeTarget(cell: Cell, settings: BakeSettings, stamp: Stamp): Ba
     target: cell.target,
     platforms: [...cell.platforms],
     output: [BAKE_OUTPUT],
+    // The same build secret the program gives the Image (resources/postgres-image.ts).
+    ...(settings.caCertificates ? { secret: [`id=ca-certificates,src=${settings.caCertificates}`] } : {}),
   };
 }
 

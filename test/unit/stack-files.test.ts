@@ -34,3 +34,20 @@ describe("targets CLI: the table of stack files", () => {
     });
   }
 });
+
+describe("targets CLI: the build's CA certificates", () => {
+  it("reach bake as the same ca-certificates secret the program gives the build", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgi-stack-file-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    writeFileSync(join(dir, "Pulumi.ca.yaml"), "config:\n  postgres-images:caCertificates: /etc/ssl/certs/ca-certificates.crt\n  postgres-images:targets: [postgresql-17-system-trixie]\n");
+    const r = runTargets(["--dir", dir, "--stack", "ca", "--json", "--timestamp", "2026-11-02T08:30:00Z"]);
+    assert.equal(r.status, 0, r.stderr);
+    const bake = JSON.parse(r.stdout) as { target: Record<string, { secret?: string[] }> };
+    assert.deepEqual(bake.target["postgresql-17-system-trixie"].secret, ["id=ca-certificates,src=/etc/ssl/certs/ca-certificates.crt"]);
+    writeFileSync(join(dir, "Pulumi.plain.yaml"), "config:\n  postgres-images:targets: [postgresql-17-system-trixie]\n");
+    const plain = runTargets(["--dir", dir, "--stack", "plain", "--json", "--timestamp", "2026-11-02T08:30:00Z"]);
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.equal((JSON.parse(plain.stdout) as { target: Record<string, { secret?: string[] }> }).target["postgresql-17-system-trixie"].secret, undefined, "no secret without caCertificates");
+  });
+});
+
