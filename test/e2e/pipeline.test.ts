@@ -8,7 +8,7 @@
 import { strict as assert } from "node:assert";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { count, engine, IMAGE_TYPE, ran, STEP_TYPE, TierStack, type RunResult } from "./engine";
@@ -354,7 +354,8 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     writeFileSync(file, json);
     const t0 = Date.now();
     // BuildKit's SBOM generator image lives on Docker Hub, out of reach here: keep provenance, disable the SBOM.
-    sh("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--set", "*.attest=type=sbom,disabled=true", "--metadata-file", join(dir, "meta.json")], { cwd: ROOT });
+    // The CA secret is read from outside the project: bake asks for that entitlement explicitly.
+    sh("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--allow", `fs.read=${dirname(HOST_CA)}`, "--set", "*.attest=type=sbom,disabled=true", "--metadata-file", join(dir, "meta.json")], { cwd: ROOT });
     timings.bake = secondsSince(t0);
     const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as Record<string, Record<string, string>>;
     for (const name of Object.keys(images)) assert.match(meta[name]["containerimage.digest"], /^sha256:[0-9a-f]{64}$/, name);
