@@ -1,5 +1,6 @@
 import type { Cell } from "./matrix";
 import { isDigest } from "./reference";
+import { timestampedTagParts } from "./stamp-command";
 
 /** A CloudNativePG ClusterImageCatalog: which image a Cluster gets for each PostgreSQL major. */
 export interface ClusterImageCatalog {
@@ -24,8 +25,7 @@ export const DEFAULT_PUBLISHER = "cnpg.io";
 
 /** The cell's timestamped tag (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`) among its tags, and its minute. */
 function timestamped(cell: Cell, tags: readonly string[]): { tag: string; minute: string } {
-  const prefix = `${cell.repository}:${cell.version.clean}-`;
-  const suffix = `-${cell.type}-${cell.base.distro}`;
+  const { prefix, suffix } = timestampedTagParts(cell);
   for (const tag of tags) {
     if (!tag.startsWith(prefix) || !tag.endsWith(suffix)) continue;
     const minute = tag.slice(prefix.length, tag.length - suffix.length);

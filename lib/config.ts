@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import * as YAML from "yaml";
 import { ConfigError, ConfigErrors, ErrorList, HIDDEN, Written } from "./errors";
-import { describeKind, keptAsWritten, plainKind } from "./yaml-scalars";
+import { describeKind, keptAsWritten, plainKind, type PlainKind } from "./yaml-scalars";
 import { allCellNames } from "./matrix";
 import { KEYS, NAMESPACE, SECRET_KEYS, fullKey, parseSettings, type RawConfig, type Settings } from "./settings";
 
@@ -91,7 +91,7 @@ class FileReader {
     if (where === "top") {
       // The CLI passes an empty top-level value on as "" (with a warning of its own).
       if (kind === "null") return "";
-      if (!keptAsWritten(text)) this.problems.push(new ConfigError(path, new Written(text), `is ${describeKind(kind)}, which Pulumi does not pass on as written; quote it: "${text}"`));
+      if (!keptAsWritten(text)) this.notAsWritten(path, text, kind);
       return text;
     }
     if (where === "list") {
@@ -101,8 +101,12 @@ class FileReader {
       return parsed;
     }
     // In a map the CLI hands on JSON: a boolean or an empty value keeps its meaning there, a number may not.
-    if ((kind === "int" || kind === "float") && !keptAsWritten(text)) this.problems.push(new ConfigError(path, new Written(text), `is ${describeKind(kind)}, which Pulumi does not pass on as written; quote it: "${text}"`));
+    if ((kind === "int" || kind === "float") && !keptAsWritten(text)) this.notAsWritten(path, text, kind);
     return parsed;
+  }
+
+  private notAsWritten(path: string, text: string, kind: PlainKind): void {
+    this.problems.push(new ConfigError(path, new Written(text), `is ${describeKind(kind)}, which Pulumi does not pass on as written; quote it: "${text}"`));
   }
 }
 
