@@ -3,29 +3,19 @@
  * `npm run targets -- [--stack NAME] [--json] [--timestamp ISO]`: the stack's matrix as a table,
  * or as the bake file `docker buildx bake -f` reads. Deliberately free of the Pulumi SDK: it must start fast.
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bakeFile } from "../lib/bake";
-import { ConfigFileError, loadSettings, mergeConfig, readProjectFile, readStackFile } from "../lib/config";
+import { ConfigFileError } from "../lib/config";
 import { ConfigErrors } from "../lib/errors";
 import { matrix } from "../lib/matrix";
 import { renderTable } from "../lib/table";
 import { parseStamp, stampOf, type Stamp } from "../lib/stamp";
+import { stackSettings } from "./stack-settings";
 
 const USAGE = "usage: npm run targets -- [--stack NAME] [--json] [--timestamp 2026-11-02T08:30:00Z] [--dir PROJECT_DIR]";
 const STACK = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 class UsageError extends Error {}
-
-function readText(path: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new ConfigFileError(path, code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`);
-  }
-}
 
 function main(argv: string[]): number {
   let values;
@@ -57,11 +47,7 @@ function main(argv: string[]): number {
     throw new UsageError(`--timestamp: ${JSON.stringify(values.timestamp)} is not a time; expected RFC 3339 such as 2026-11-02T08:30:00Z`);
   }
 
-  const projectFile = join(values.dir, "Pulumi.yaml");
-  const stackFile = join(values.dir, `Pulumi.${values.stack}.yaml`);
-  const project = readProjectFile(readText(projectFile), projectFile);
-  const stack = readStackFile(readText(stackFile), stackFile);
-  const settings = loadSettings(mergeConfig(project.values, stack.values), stack.problems);
+  const settings = stackSettings(values.dir, values.stack);
   const cells = matrix(settings);
 
   if (values.json) {

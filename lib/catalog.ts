@@ -79,3 +79,80 @@ export function imageCatalogs(images: readonly BuiltImage[], publisher: string =
     },
   }));
 }
+
+/** The catalogs of one stack, as its `catalogs` output holds them. */
+export interface StackCatalogs {
+  readonly stack: string;
+  readonly catalogs: readonly ClusterImageCatalog[];
+}
+
+/** Two stacks' catalogs that cannot be one: the same major twice, or labels that disagree. */
+export class CatalogMergeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CatalogMergeError";
+  }
+}
+
+const DATE_LABEL = "images.cnpg.io/date";
+
+function withoutDate(labels: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter(([k]) => k !== DATE_LABEL));
+}
+
+/** Whether a stack output value has the shape `imageCatalogs` exports (an older program's may not). */
+export function isCatalogList(value: unknown): value is ClusterImageCatalog[] {
+  if (!Array.isArray(value)) return false;
+  return value.every((c: unknown) => {
+    const x = c as Partial<ClusterImageCatalog> | null;
+    if (x === null || typeof x !== "object" || x.kind !== "ClusterImageCatalog" || typeof x.metadata?.name !== "string") return false;
+    const labels = x.metadata.labels as unknown;
+    if (labels === null || typeof labels !== "object" || !Object.values(labels).every((v) => typeof v === "string")) return false;
+    const images = x.spec?.images as unknown;
+    return Array.isArray(images) && images.every((i: Partial<ClusterImageCatalog["spec"]["images"][number]> | null) => Number.isInteger(i?.major) && typeof i?.image === "string");
+  });
+}
+
+/**
+ * The catalogs of several stacks as one set, for CI's per-major stacks (production-17, production-18, ...),
+ * each of which holds one major of every catalog: catalogs of the same name are one catalog listing the
+ * images of all of them, sorted by major, dated by the newest (so an unchanged set keeps an unchanged
+ * catalog). A major that two stacks list with different images, or labels other than the date that
+ * differ, is a mistake in the stacks given (a stack given twice is not), and stops the merge.
+ */
+export function mergeCatalogs(sets: readonly StackCatalogs[]): ClusterImageCatalog[] {
+  const merged = new Map<string, { first: ClusterImageCatalog; stack: string; date: string; images: Map<number, { image: string; stack: string }> }>();
+  for (const { stack, catalogs } of sets) {
+    for (const c of catalogs) {
+      const name = c.metadata.name;
+      const date = c.metadata.labels[DATE_LABEL] ?? "";
+      const labels = withoutDate(c.metadata.labels);
+      let m = merged.get(name);
+      if (m === undefined) {
+        m = { first: c, stack, date, images: new Map() };
+        merged.set(name, m);
+      } else {
+        const firstLabels = withoutDate(m.first.metadata.labels);
+        for (const key of new Set([...Object.keys(firstLabels), ...Object.keys(labels)])) {
+          if (firstLabels[key] !== labels[key]) {
+            throw new CatalogMergeError(`${name}: label ${key} is ${JSON.stringify(firstLabels[key] ?? null)} in stack ${m.stack} but ${JSON.stringify(labels[key] ?? null)} in stack ${stack}; one catalog takes one value`);
+          }
+        }
+        if (date > m.date) m.date = date;
+      }
+      for (const { major, image } of c.spec.images) {
+        const other = m.images.get(major);
+        if (other !== undefined && other.image !== image) {
+          throw new CatalogMergeError(`${name}: major ${major} is ${other.image} in stack ${other.stack} but ${image} in stack ${stack}; give each major's stack once`);
+        }
+        m.images.set(major, { image, stack });
+      }
+    }
+  }
+  return [...merged.entries()].map(([name, m]) => ({
+    apiVersion: "postgresql.cnpg.io/v1",
+    kind: "ClusterImageCatalog",
+    metadata: { name, labels: { ...m.first.metadata.labels, ...(m.date === "" ? {} : { [DATE_LABEL]: m.date }) } },
+    spec: { images: [...m.images.entries()].sort(([a], [b]) => a - b).map(([major, { image }]) => ({ major, image })) },
+  }));
+}

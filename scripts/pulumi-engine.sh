@@ -114,11 +114,12 @@ cmd_install() {
   PULUMI=$BIN/pulumi
   mkdir -p "$HOME_DIR"
   install_plugin docker-build "$DOCKER_BUILD_VERSION" "$PLUGIN_BIN/docker-build-$DOCKER_BUILD_VERSION/pulumi-resource-docker-build"
-  log "engine ready in $((SECONDS - t0)) s: $PULUMI"
+  # `env` runs before every command that uses the engine: it only speaks when it had work to do.
+  [[ ${1:-} == quiet && -z ${GO_BUILT:-} ]] || log "engine ready in $((SECONDS - t0)) s: $PULUMI"
 }
 
 cmd_env() {
-  cmd_install >&2
+  cmd_install quiet >&2
   local backend=${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}
   if [[ $backend == file://* ]]; then mkdir -p "${backend#file://}"; fi
   printf 'export PATH=%q:"$PATH"\n' "$(dirname "$PULUMI")"

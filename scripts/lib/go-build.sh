@@ -28,4 +28,5 @@ go_build() { # name module version package output ldflags [replace...]
   ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building $name failed, see $logf"; }
   echo "$version" >"$out.version"
   log "built $name in $((SECONDS - t0)) s"
+  GO_BUILT=1
 }
