@@ -179,4 +179,36 @@ describe("npm run catalogs: several stacks, one signed set of upstream's files",
     assert.equal(noPassword.stderr, "stack file-only: its postgres-images:cosignPassword cannot be read for signing with a key (error: no stack named 'file-only' found)\n");
     assert.deepEqual(Object.fromEntries(readdirSync(OUT).map((n) => [n, read(n)])), before);
   });
+
+  it("scripts/ci/publish-catalogs.sh commits and pushes the verified set once, and nothing when nothing changed or a bundle fails", () => {
+    const remote = join(WORK, "artifacts.git");
+    const checkout = join(WORK, "artifacts");
+    const git = (args: string[], cwd = checkout) => sh("git", args, { cwd }).stdout.trim();
+    sh("git", ["init", "-q", "--bare", "-b", "main", remote]);
+    sh("git", ["clone", "-q", remote, checkout]);
+    writeFileSync(join(checkout, "README.md"), "artifacts\n");
+    git(["add", "README.md"]);
+    git(["-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "init"]);
+    git(["push", "-q", "origin", "main"]);
+    const publish = (key: string) =>
+      sh("bash", [join(ROOT, "scripts/ci/publish-catalogs.sh"), "--checkout", checkout, "--folder", "image-catalogs", "--signing-from", "production-17", "--stack", "production-17", "--stack", "production-18", "--key", key, "--insecure-ignore-tlog", "--dir", DIR], {
+        cwd: WORK,
+        allowFail: true,
+      });
+    sh("cosign", ["generate-key-pair", "--output-key-prefix", "other"], { cwd: WORK, env: { COSIGN_PASSWORD: PASSWORD } });
+    const wrongSigner = publish(join(WORK, "other.pub"));
+    assert.equal(wrongSigner.status, 1);
+    assert.match(wrongSigner.stderr, /catalog-minimal-trixie\.yaml: its bundle does not verify for the signer given; nothing is committed\n$/);
+    assert.equal(git(["rev-list", "--count", "main"], remote), "1");
+
+    const first = publish(join(WORK, "cosign.pub"));
+    assert.equal(first.status, 0, first.stderr);
+    assert.equal(first.stdout, "changed=true\n");
+    assert.equal(git(["log", "-1", "--format=%s", "main"], remote), "chore: update imageCatalogs");
+    assert.deepEqual(git(["ls-tree", "--name-only", "main", "image-catalogs/"], remote).split("\n"), [...FILES, ...FILES.map((n) => `${n}.sigstore.json`)].map((n) => `image-catalogs/${n}`).sort());
+    const again = publish(join(WORK, "cosign.pub"));
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(again.stdout, "changed=false\n");
+    assert.equal(git(["rev-list", "--count", "main"], remote), "2", "no second commit");
+  });
 });
