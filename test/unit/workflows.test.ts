@@ -99,7 +99,7 @@ describe("GitHub workflows", () => {
       it("names only stacks that have a stack file or are created per major", () => {
         const stacks: string[] = [];
         for (const { run } of runs(doc)) {
-          for (const m of joined(run).matchAll(/--(?:stack|from)[ =]("[^"]*"|\S+)/g)) stacks.push(m[1]);
+          for (const m of joined(run).matchAll(/--(?:stack|from|signing-from)[ =]("[^"]*"|\S+)/g)) stacks.push(m[1]);
         }
         for (const [, job] of jobs(doc)) for (const s of steps(job)) if (s.with && typeof (s.with as Obj)["stack-name"] === "string") stacks.push((s.with as Obj)["stack-name"] as string);
         // A workflow that runs Pulumi names its stacks.
@@ -191,6 +191,32 @@ describe("GitHub workflows", () => {
       assert.ok(new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/build.yml@refs/heads/main"));
       assert.ok(!new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/build.yml@refs/heads/feature"));
       assert.ok(!new RegExp(env.SIGNER_IDENTITY_REGEXP).test("https://github.com/cloudnative-pg/postgres-images/.github/workflows/pull-request.yml@refs/heads/main"));
+    });
+
+    it("publishes the catalogs of every production stack once all promoted, with a token for that repository only", () => {
+      const j = job("catalogs");
+      assert.deepEqual(j.needs, ["matrix", "promote"]);
+      assert.match(String(j.if), /refs\/heads\/main/);
+      assert.deepEqual(j.permissions, { contents: "read", "id-token": "write" }, "its own token cannot write; keyless signing");
+      assert.equal((j.concurrency as Obj)["cancel-in-progress"], false);
+      const all = steps(j);
+      const checkouts = all.filter((s) => String(s.uses).startsWith("actions/checkout@"));
+      assert.equal(checkouts.length, 2);
+      assert.equal((checkouts[0].with as Obj)["persist-credentials"], false, "the project checkout keeps no credentials");
+      const target = checkouts[1].with as Obj;
+      assert.equal(target.repository, "${{ env.CATALOGS_REPOSITORY }}");
+      assert.equal((j.env as Obj).CATALOGS_REPOSITORY, "cloudnative-pg/artifacts");
+      assert.equal(target.token, "${{ secrets.CATALOGS_TOKEN }}");
+      const publish = all.find((s) => typeof s.run === "string" && s.run.includes("scripts/ci/publish-catalogs.sh"))!;
+      assert.equal((publish.env as Obj).MATRIX, "${{ needs.matrix.outputs.matrix }}");
+      const run = joined(publish.run as string);
+      assert.match(run, /jq -r '\.include\[\]\.promoteStack'/);
+      assert.match(run, /--checkout \.catalogs-checkout\b/);
+      assert.equal(target.path, ".catalogs-checkout");
+      assert.match(run, /--signing-from production\b/);
+      assert.match(run, /--certificate-identity-regexp "\$SIGNER_IDENTITY_REGEXP" --certificate-oidc-issuer "\$SIGNER_ISSUER"/);
+      // The secret is used by the one step that needs it.
+      assert.equal(workflows.find((w) => w.file === "build.yml")!.text.split("secrets.CATALOGS_TOKEN").length - 1, 1);
     });
 
     it("promotes from the testing stack that Pulumi.production.yaml names", () => {
@@ -333,6 +359,33 @@ describe("scripts/ci/stack.sh", () => {
       assert.equal(r.status, 2);
       assert.match(r.stderr, message);
       assert.ok(!existsSync(t.log), "pulumi not called");
+    });
+  }
+});
+
+describe("scripts/ci/publish-catalogs.sh", () => {
+  const checkout = mkdtempSync(join(tmpdir(), "pgi-artifacts-"));
+  mkdirSync(join(checkout, ".git"));
+  const ok = ["--checkout", checkout, "--folder", "image-catalogs", "--signing-from", "production", "--stack", "o/postgres-images/production-17"];
+  const keyless = ["--certificate-identity-regexp", "^x$", "--certificate-oidc-issuer", "https://token.actions.githubusercontent.com"];
+  const bad: [string, string[], RegExp][] = [
+    ["a folder that is not a git checkout", ["--checkout", tmpdir(), ...ok.slice(2), ...keyless], /--checkout '.*' is not a git checkout/],
+    ["a folder outside the checkout", [...ok.slice(0, 3), "../elsewhere", ...ok.slice(4), ...keyless], /--folder '\.\.\/elsewhere' is not a relative folder/],
+    ["an absolute folder", [...ok.slice(0, 3), "/etc", ...ok.slice(4), ...keyless], /--folder '\/etc' is not a relative folder/],
+    ["a signing stack that is not a name", [...ok.slice(0, 5), "a;b", ...ok.slice(6), ...keyless], /--signing-from 'a;b' is not a stack name/],
+    ["no stack", [...ok.slice(0, 6), ...keyless], /give at least one --stack/],
+    ["no signer to verify", ok, /give --certificate-identity-regexp and --certificate-oidc-issuer, or --key/],
+    ["an issuer that is not https", [...ok, "--certificate-identity-regexp", "x", "--certificate-oidc-issuer", "http://x"], /is not an https URL/],
+    ["ignoring the log for keyless", [...ok, ...keyless, "--insecure-ignore-tlog"], /--insecure-ignore-tlog is for --key only/],
+    ["a project folder without Pulumi.yaml", [...ok, ...keyless, "--dir", tmpdir()], /--dir '.*' has no Pulumi\.yaml/],
+  ];
+  for (const [what, args, message] of bad) {
+    it(`refuses ${what} before running anything`, () => {
+      const t = fakeTools();
+      const r = spawnSync("bash", [join(ROOT, "scripts", "ci", "publish-catalogs.sh"), ...args], { env: t.env, encoding: "utf8", cwd: ROOT });
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, message);
+      assert.equal(existsSync(t.log), false, "no tool called");
     });
   }
 });
