@@ -16,9 +16,10 @@
 #                   exactly BARMAN_VERSION, with pip) or debian (Debian's barman-cli-cloud, S3 only,
 #                   whatever version the archive has; for machines that cannot reach PyPI)
 #
-# Build secret (optional): ca-certificates, extra CA certificates (PEM) for apt and pip in the system
-# stage, for builds behind a TLS-inspecting proxy. It is mounted for the one RUN that needs it and
-# never written to a layer.
+# Build secret (optional): ca-certificates, extra CA certificates (PEM) for apt (https repositories such
+# as apt.postgresql.org) and pip, in every stage, for builds behind a TLS-inspecting proxy. It is mounted
+# for the RUNs that fetch packages, joined with the image's own roots in a tmpfs, and handed to apt
+# (APT_CONFIG) and pip (PIP_CERT) from there: neither the secret nor the bundle is written to a layer.
 ARG BASE=debian:trixie-slim
 FROM $BASE AS minimal
 
@@ -31,9 +32,17 @@ ENV PATH=$PATH:/usr/lib/postgresql/$PG_MAJOR/bin
 ENV PGDATA=/var/lib/postgresql/data
 
 # The postgres user is created before any package does it, with uid 26 (CloudNativePG's default
-# postgres uid). Its group gets no fixed gid: gid 26 is "tape" on Debian.
-RUN set -eu; \
+# postgres uid). Its group gets no fixed gid: gid 26 is "tape" on Debian. The slim base has no CA roots
+# until ca-certificates is installed: the extra CA bundle is joined again after it is.
+RUN --mount=type=secret,id=ca-certificates,required=false \
+    --mount=type=tmpfs,target=/run/build-ca \
+    set -eu; \
     fail() { echo "ERROR: $*" >&2; exit 1; }; \
+    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
+      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
+      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
+      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    build_ca; \
     case "${PG_MAJOR:-}" in ''|*[!0-9]*) fail "PG_MAJOR must be a PostgreSQL major version such as 17, got '${PG_MAJOR:-}'";; esac; \
     case "$PG_PACKAGES" in pgdg|debian) ;; *) fail "PG_PACKAGES must be 'pgdg' or 'debian', got '$PG_PACKAGES'";; esac; \
     if [ "$PG_PACKAGES" = pgdg ] && [ -z "${PG_VERSION:-}" ]; then fail "PG_VERSION is required with PG_PACKAGES=pgdg"; fi; \
@@ -44,6 +53,7 @@ RUN set -eu; \
     apt-get update; \
     if [ "$PG_PACKAGES" = pgdg ]; then \
       apt-get install -y --no-install-recommends postgresql-common ca-certificates gnupg; \
+      build_ca; \
       # apt.postgresql.org for this base's codename (from /etc/os-release), key from postgresql-common; \
       # the extra component PG_MAJOR holds the preview (beta/rc) packages of that major. \
       /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y -c "$PG_MAJOR"; \
@@ -86,7 +96,14 @@ ARG EXTENSIONS=
 ARG STANDARD_ADDITIONAL_POSTGRES_PACKAGES=
 ARG DEBIAN_FRONTEND=noninteractive
 USER root
-RUN set -eu; \
+RUN --mount=type=secret,id=ca-certificates,required=false \
+    --mount=type=tmpfs,target=/run/build-ca \
+    set -eu; \
+    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
+      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
+      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
+      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    build_ca; \
     apt-get update; \
     apt-get install -y --no-install-recommends locales-all ${STANDARD_ADDITIONAL_POSTGRES_PACKAGES:-} ${EXTENSIONS:-}; \
     apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
@@ -103,30 +120,27 @@ ARG DEBIAN_FRONTEND=noninteractive
 ENV PIP_BREAK_SYSTEM_PACKAGES=1
 
 USER root
-# The extra CA bundle is assembled in a tmpfs, so neither the secret nor the bundle reaches the layer.
 RUN --mount=type=secret,id=ca-certificates,required=false \
     --mount=type=tmpfs,target=/run/build-ca \
     set -eu; \
     [ -n "${BARMAN_VERSION:-}" ] || { echo "ERROR: BARMAN_VERSION is required" >&2; exit 1; }; \
-    apt_ca=""; \
-    if [ -s /run/secrets/ca-certificates ]; then \
-      cat /etc/ssl/certs/ca-certificates.crt /run/secrets/ca-certificates > /run/build-ca/bundle.crt 2>/dev/null || cp /run/secrets/ca-certificates /run/build-ca/bundle.crt; \
-      export PIP_CERT=/run/build-ca/bundle.crt; \
-      apt_ca="-o Acquire::https::CAInfo=/run/build-ca/bundle.crt"; \
-      echo "using the build's extra CA certificates for apt and pip"; \
-    fi; \
-    apt-get $apt_ca update; \
+    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
+      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
+      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
+      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    build_ca; \
+    apt-get update; \
     case "$BARMAN_SOURCE" in \
     pypi) \
       # build-essential and python3-dev build lz4 on arm64, which has no pre-compiled wheel \
-      apt-get $apt_ca install -y --no-install-recommends build-essential python3-dev python3-pip python3-psycopg2; \
+      apt-get install -y --no-install-recommends build-essential python3-dev python3-pip python3-psycopg2; \
       pip3 install --no-cache-dir "barman[cloud,azure,snappy,google,zstandard,lz4]==${BARMAN_VERSION}"; \
       python3 -c "import sysconfig, compileall; compileall.compile_dir(sysconfig.get_path('stdlib'), quiet=1); compileall.compile_dir(sysconfig.get_path('purelib'), quiet=1); compileall.compile_dir(sysconfig.get_path('platlib'), quiet=1)"; \
       apt-get remove -y --purge --autoremove build-essential python3-dev ;; \
     debian) \
       # Debian's packaging: barman-cli-cloud (S3 through python3-boto3) and the compression extras; \
       # Azure (python3-azure, ~530 MB) and Google Cloud Storage (not packaged) are left out. \
-      apt-get $apt_ca install -y --no-install-recommends barman-cli-cloud python3-snappy python3-zstandard python3-lz4; \
+      apt-get install -y --no-install-recommends barman-cli-cloud python3-snappy python3-zstandard python3-lz4; \
       barman_pkg=$(dpkg-query -W -f='${Version}' barman-cli-cloud); \
       echo "installed barman-cli-cloud $barman_pkg from the base's archive (BARMAN_VERSION=$BARMAN_VERSION asked for)"; \
       [ "${barman_pkg%%-*}" = "$BARMAN_VERSION" ] || echo "NOTE: Barman ${barman_pkg%%-*} is not BARMAN_VERSION=$BARMAN_VERSION (BARMAN_SOURCE=debian takes the archive's version)" ;; \

@@ -1,11 +1,8 @@
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import type { ClusterImageCatalog } from "../../lib/catalog";
 import { catalogFiles } from "../../lib/catalog-files";
-import { ROOT } from "../helpers";
 
 const catalog = (type: string, os: string): ClusterImageCatalog => ({
   apiVersion: "postgresql.cnpg.io/v1",
@@ -29,21 +26,4 @@ describe("catalog files", () => {
   it("refuses a catalog not named postgresql-TYPE-OS", () => {
     assert.throws(() => catalogFiles([{ ...catalog("minimal", "trixie"), metadata: { name: "../x", labels: {} } }]), /is not named postgresql-TYPE-OS/);
   });
-});
-
-describe("npm run catalogs: arguments", () => {
-  for (const [args, line] of [
-    [["--out", "/tmp/x"], /^--stack: "" is not a stack name$/m],
-    [["--stack", "a;b", "--out", "/tmp/x"], /^--stack: "a;b" is not a stack name$/m],
-    [["--stack", "dev"], /^--out: a directory is needed$/m],
-    [["--stack", "missing", "--out", "/tmp/x"], /Pulumi\.missing\.yaml: cannot be read \(ENOENT\)$/m],
-  ] as const) {
-    it(`refuses ${args.join(" ")} with one line, exit 1`, () => {
-      const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "cli", "catalogs.ts"), ...args], { encoding: "utf8", cwd: ROOT });
-      assert.equal(r.status, 1, r.stderr);
-      assert.equal(r.stdout, "");
-      assert.match(r.stderr, line);
-      assert.doesNotMatch(r.stderr, /\n\s+at /);
-    });
-  }
 });

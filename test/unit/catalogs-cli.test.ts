@@ -48,6 +48,7 @@ describe("npm run catalogs refuses, with one line and exit 1, before it reads a 
       assert.equal(r.stderr, stderr);
       assert.equal(r.status, 1);
       assert.equal(r.stdout, "");
+      assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
       assert.equal(existsSync(out), false, "nothing written");
     });
   }
