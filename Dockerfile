@@ -21,6 +21,20 @@
 # for the RUNs that fetch packages, joined with the image's own roots in a tmpfs, and handed to apt
 # (APT_CONFIG) and pip (PIP_CERT) from there: neither the secret nor the bundle is written to a layer.
 ARG BASE=debian:trixie-slim
+
+# build_ca, sourced by each RUN that fetches packages: with the secret, the bundle of the image's roots and
+# the extra CA in the tmpfs, and apt and pip pointed at it. A stage of its own, mounted, so no layer holds it.
+FROM scratch AS build-ca
+COPY <<'EOF' /helper.sh
+build_ca() {
+  if [ -s /run/secrets/ca-certificates ]; then
+    { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt
+    echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf
+    export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt
+  fi
+}
+EOF
+
 FROM $BASE AS minimal
 
 ARG PG_VERSION
@@ -36,12 +50,10 @@ ENV PGDATA=/var/lib/postgresql/data
 # until ca-certificates is installed: the extra CA bundle is joined again after it is.
 RUN --mount=type=secret,id=ca-certificates,required=false \
     --mount=type=tmpfs,target=/run/build-ca \
+    --mount=type=bind,from=build-ca,source=/helper.sh,target=/run/build-ca-helper.sh \
     set -eu; \
     fail() { echo "ERROR: $*" >&2; exit 1; }; \
-    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
-      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
-      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
-      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    . /run/build-ca-helper.sh; \
     build_ca; \
     case "${PG_MAJOR:-}" in ''|*[!0-9]*) fail "PG_MAJOR must be a PostgreSQL major version such as 17, got '${PG_MAJOR:-}'";; esac; \
     case "$PG_PACKAGES" in pgdg|debian) ;; *) fail "PG_PACKAGES must be 'pgdg' or 'debian', got '$PG_PACKAGES'";; esac; \
@@ -98,11 +110,9 @@ ARG DEBIAN_FRONTEND=noninteractive
 USER root
 RUN --mount=type=secret,id=ca-certificates,required=false \
     --mount=type=tmpfs,target=/run/build-ca \
+    --mount=type=bind,from=build-ca,source=/helper.sh,target=/run/build-ca-helper.sh \
     set -eu; \
-    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
-      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
-      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
-      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    . /run/build-ca-helper.sh; \
     build_ca; \
     apt-get update; \
     apt-get install -y --no-install-recommends locales-all ${STANDARD_ADDITIONAL_POSTGRES_PACKAGES:-} ${EXTENSIONS:-}; \
@@ -122,12 +132,10 @@ ENV PIP_BREAK_SYSTEM_PACKAGES=1
 USER root
 RUN --mount=type=secret,id=ca-certificates,required=false \
     --mount=type=tmpfs,target=/run/build-ca \
+    --mount=type=bind,from=build-ca,source=/helper.sh,target=/run/build-ca-helper.sh \
     set -eu; \
     [ -n "${BARMAN_VERSION:-}" ] || { echo "ERROR: BARMAN_VERSION is required" >&2; exit 1; }; \
-    build_ca() { if [ -s /run/secrets/ca-certificates ]; then \
-      { cat /etc/ssl/certs/ca-certificates.crt 2>/dev/null || true; cat /run/secrets/ca-certificates; } > /run/build-ca/bundle.crt; \
-      echo 'Acquire::https::CAInfo "/run/build-ca/bundle.crt";' > /run/build-ca/apt.conf; \
-      export APT_CONFIG=/run/build-ca/apt.conf PIP_CERT=/run/build-ca/bundle.crt; fi; }; \
+    . /run/build-ca-helper.sh; \
     build_ca; \
     apt-get update; \
     case "$BARMAN_SOURCE" in \
