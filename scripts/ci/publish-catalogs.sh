@@ -16,6 +16,8 @@
 set -euo pipefail
 
 die() { printf 'publish-catalogs.sh: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=../lib/cosign-verify.sh
+source "$(dirname "$0")/../lib/cosign-verify.sh"
 
 checkout="" folder="" signing_from="" identity_re="" issuer="" key="" push=1 dir=. ignore_tlog=0
 stacks=()
@@ -39,17 +41,7 @@ done
 [[ $folder =~ ^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$ && $folder != *..* ]] || die "--folder '$folder' is not a relative folder such as image-catalogs"
 [[ $signing_from =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || die "--signing-from '$signing_from' is not a stack name"
 ((${#stacks[@]})) || die "give at least one --stack"
-if [[ -n $key ]]; then
-  [[ -z $identity_re$issuer ]] || die "--key and the certificate options exclude each other"
-  verify_args=(--key "$key")
-  # A key-signed bundle made with tlogUpload false has no transparency-log entry to check.
-  ((ignore_tlog == 0)) || verify_args+=(--insecure-ignore-tlog=true)
-else
-  ((ignore_tlog == 0)) || die "--insecure-ignore-tlog is for --key only: a keyless signature is checked in the transparency log"
-  [[ -n $identity_re && -n $issuer ]] || die "give --certificate-identity-regexp and --certificate-oidc-issuer, or --key"
-  [[ $issuer =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/%-]*)?$ ]] || die "--certificate-oidc-issuer '$issuer' is not an https URL"
-  verify_args=(--certificate-identity-regexp "$identity_re" --certificate-oidc-issuer "$issuer")
-fi
+cosign_verify_args "$key" "$identity_re" "$issuer" "$ignore_tlog" "or --key"
 
 [[ -f $dir/Pulumi.yaml ]] || die "--dir '$dir' has no Pulumi.yaml"
 checkout=$(cd "$checkout" && pwd) dir=$(cd "$dir" && pwd)

@@ -12,6 +12,8 @@
 set -euo pipefail
 
 die() { printf 'smoke.sh: %s\n' "$*" >&2; exit 2; }
+# shellcheck source=../lib/cosign-verify.sh
+source "$(dirname "$0")/../lib/cosign-verify.sh"
 command -v jq >/dev/null || die "needs jq"
 
 identity_re="" issuer="" key="" verify=1 run=1
@@ -30,16 +32,7 @@ done
 ((${#platforms[@]})) || platforms=(linux/amd64)
 for p in "${platforms[@]}"; do [[ $p =~ ^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$ ]] || die "--platform '$p' is not OS/ARCH[/VARIANT]"; done
 verify_args=()
-if ((verify)); then
-  if [[ -n $key ]]; then
-    [[ -z $identity_re$issuer ]] || die "--key and the certificate options exclude each other"
-    verify_args=(--key "$key")
-  else
-    [[ -n $identity_re && -n $issuer ]] || die "give --certificate-identity-regexp and --certificate-oidc-issuer, --key, or --no-verify"
-    [[ $issuer =~ ^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~/%-]*)?$ ]] || die "--certificate-oidc-issuer '$issuer' is not an https URL"
-    verify_args=(--certificate-identity-regexp "$identity_re" --certificate-oidc-issuer "$issuer")
-  fi
-fi
+((verify == 0)) || cosign_verify_args "$key" "$identity_re" "$issuer" 0 "--key, or --no-verify"
 
 input=$(cat)
 [[ -n $input ]] || die "nothing on stdin; pipe in 'pulumi stack output images --json'"
