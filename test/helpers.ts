@@ -4,10 +4,8 @@ import { loadSettings, mergeConfig, projectDefaults, stackValues } from "../lib/
 import type { Settings } from "../lib/settings";
 
 export const ROOT = join(__dirname, "..");
-/** The team's shared contract, beside the repository (as in CI). */
-export const SHARED = join(ROOT, "..", "shared");
-/** The golden fixture: upstream's default bake matrix after bullseye was retired (trixie and bookworm). */
-export const GOLDEN_DIR = join(SHARED, "fixtures", "bake-2026-09");
+/** The golden fixture: upstream's default bake matrix after bullseye was retired (trixie and bookworm); SOURCE.md says where it came from. */
+export const GOLDEN_DIR = join(ROOT, "test", "fixtures", "bake-2026-09");
 
 export const DIGEST_A = `sha256:${"a".repeat(64)}`;
 export const DIGEST_B = `sha256:${"b".repeat(64)}`;
