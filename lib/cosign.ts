@@ -1,4 +1,5 @@
 import { isDigest } from "./reference";
+import { RESOLVE_FUNCTION } from "./registry-shell";
 import type { KeylessSigning, KeySigning, SigningSettings } from "./signing-settings";
 
 /**
@@ -87,6 +88,21 @@ function script(lines: readonly string[]): string {
 export function signCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
   return { script: script([`cosign sign ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
+}
+
+/**
+ * A refresh check (resources/step.ts `check`) for the sign, verify and attest steps of IMAGE_REF: one
+ * line when the registry holds no signature (or no attestation) for the digest any more, found where
+ * cosign keeps them (`cosign triangulate`), so the step runs again. Attestations of one digest share
+ * one manifest: deleting it makes every attest step of that digest run again.
+ */
+export function presenceCheck(kind: "signature" | "attestation"): string {
+  return script([
+    RESOLVE_FUNCTION,
+    `ref=$(cosign triangulate --type ${kind} "$${ENV.imageRef}")`,
+    'got=$(resolve "$ref")',
+    `[ -n "$got" ] || echo "the registry holds no ${kind} of $${ENV.imageRef} ($ref is missing)"`,
+  ]);
 }
 
 /** Where `signBlobCommand` reads the file it signs and writes the bundle. */

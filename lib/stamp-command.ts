@@ -1,4 +1,5 @@
 import type { Cell } from "./matrix";
+import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
 import { parseStamp, type Stamp } from "./stamp";
 
 /**
@@ -34,7 +35,7 @@ export const STAMP_SCRIPT = [
   "  minute=$((now - now % 60))",
   `  tag="$${STAMP_ENV.prefix}$(date -u -d "@$minute" +%Y%m%d%H%M)$${STAMP_ENV.suffix}"`,
   '  if ! err=$(docker buildx imagetools inspect "$tag" 2>&1 >/dev/null); then',
-  '    case "$err" in *"not found"*|*"NOT_FOUND"*|*"manifest unknown"*|*"MANIFEST_UNKNOWN"*) ;; *) echo "stamp: warning: cannot tell whether $tag exists, taking it as free: $err" >&2 ;; esac',
+  `    case "$err" in ${NOT_FOUND_PATTERN}) ;; *) echo "stamp: warning: cannot tell whether $tag exists, taking it as free: $err" >&2 ;; esac`,
   "    break",
   "  fi",
   `  if [ "$retries" -ge ${STAMP_RETRIES} ]; then`,
@@ -51,6 +52,23 @@ export const STAMP_SCRIPT = [
   "done",
   'date -u -d "@$now" +%Y-%m-%dT%H:%M:%SZ',
   `printf '%s\\n' "$\{${STAMP_ENV.revision}:-}"`,
+].join("\n");
+
+/**
+ * The stamp step's refresh check (resources/step.ts `check`): the step's environment plus STEP_STDOUT,
+ * the recorded build time. When the timestamped tag of that time is not in the registry (the image was
+ * deleted, as a registry clean-up deletes it by digest, and its tags with it), it prints one line, and
+ * the stamp runs again: the cell is built again under a new build time, so its old timestamped tag is
+ * never reused for other content. A timestamped tag that names other content is the tag step's to find.
+ */
+export const STAMP_CHECK_SCRIPT = [
+  "set -eu",
+  RESOLVE_FUNCTION,
+  `stamp=$(printf '%s\\n' "$\{STEP_STDOUT:-}" | sed -n 1p)`,
+  'minute=$(date -u -d "$stamp" +%Y%m%d%H%M) || { echo "stamp check: the recorded build time $stamp is not a time" >&2; exit 1; }',
+  `tag="$${STAMP_ENV.prefix}$minute$${STAMP_ENV.suffix}"`,
+  'got=$(resolve "$tag")',
+  '[ -n "$got" ] || echo "$tag is not in the registry: the cell is built again under a new build time"',
 ].join("\n");
 
 /**

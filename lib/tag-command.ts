@@ -1,3 +1,5 @@
+import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
+
 /**
  * The tag step: the provider pushes each image by digest only (no tag), and this script gives the
  * pushed index its tags afterwards, so whatever the provider decides to rebuild, no tag is pushed by it.
@@ -11,8 +13,6 @@
  */
 export const TAG_ENV = { imageRef: "IMAGE_REF", digest: "DIGEST", pinned: "PINNED_TAG", tags: "TAGS" } as const;
 
-/** Registry answers that mean "no such tag", as docker buildx imagetools words them. */
-const NOT_FOUND = '*"not found"*|*"NOT_FOUND"*|*"manifest unknown"*|*"MANIFEST_UNKNOWN"*';
 
 export const TAG_SCRIPT = [
   "set -eu",
@@ -29,7 +29,7 @@ export const TAG_SCRIPT = [
   "  fi",
   "else",
   '  err=$(cat "$errf")',
-  `  case "$err" in ${NOT_FOUND}) ;; *) echo "tag: cannot tell whether $${TAG_ENV.pinned} exists: $err" >&2; exit 1 ;; esac`,
+  `  case "$err" in ${NOT_FOUND_PATTERN}) ;; *) echo "tag: cannot tell whether $${TAG_ENV.pinned} exists: $err" >&2; exit 1 ;; esac`,
   "fi",
   "while IFS= read -r tag; do",
   '  [ -n "$tag" ] || continue',
@@ -40,4 +40,25 @@ export const TAG_SCRIPT = [
   `$${TAG_ENV.tags}`,
   "EOF",
   `printf '%s\\n' "$${TAG_ENV.digest}"`,
+].join("\n");
+
+/**
+ * The tag step's refresh check (resources/step.ts `check`), same environment: one line for each way
+ * the registry no longer agrees with the step, nothing when it does. The image itself gone (deleted
+ * by digest), a tag missing, a tag naming other content: the step then runs again, which points the
+ * rolling tags back at DIGEST and refuses (fails, naming both digests) a timestamped tag that names
+ * other content.
+ */
+export const TAG_CHECK_SCRIPT = [
+  "set -eu",
+  RESOLVE_FUNCTION,
+  `got=$(resolve "$${TAG_ENV.imageRef}")`,
+  `if [ -z "$got" ]; then echo "$${TAG_ENV.imageRef} is not in the registry any more"; exit 0; fi`,
+  "while IFS= read -r tag; do",
+  '  [ -n "$tag" ] || continue',
+  '  got=$(resolve "$tag")',
+  `  if [ -z "$got" ]; then echo "$tag is missing"; elif [ "$got" != "$${TAG_ENV.digest}" ]; then echo "$tag names $got, not $${TAG_ENV.digest}"; fi`,
+  "done <<EOF",
+  `$${TAG_ENV.tags}`,
+  "EOF",
 ].join("\n");

@@ -6,9 +6,9 @@ import { imageSpec, PLACEHOLDER_STAMP } from "../lib/image-spec";
 import type { Cell } from "../lib/matrix";
 import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
-import { parseBuildRecord, STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
 import { timestampedTag } from "../lib/metadata";
-import { TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
+import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
 import { imageRef, signatureCommands } from "./signature";
 import { Step } from "./step";
 
@@ -49,9 +49,11 @@ export class PostgresImage extends pulumi.ComponentResource {
     // trigger), so an unchanged cell keeps its build time, hence its tags and labels, hence no rebuild.
     // It records the source revision too: labels and provenance name the revision the image was built
     // from, and a new commit alone (not part of the definition) rebuilds nothing.
+    // On refresh it checks that its timestamped tag is still in the registry; if not (the image was
+    // deleted), it runs again and the cell is built again under a new time (lib/stamp-command.ts).
     const builtAt = new Step(
       `${cell.name}-built-at`,
-      { script: STAMP_COMMAND, environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)] },
+      { script: STAMP_COMMAND, environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)], check: STAMP_CHECK_SCRIPT },
       { parent: this },
     );
     const record = builtAt.stdout.apply(parseBuildRecord);
@@ -89,7 +91,8 @@ export class PostgresImage extends pulumi.ComponentResource {
     this.ref = imageRef(cell.repository, image.digest);
 
     // Tags the pushed digest, refusing to move the timestamped tag (lib/tag-command.ts). Runs for a new
-    // digest or a new set of tags; prints the digest once every tag resolves to it.
+    // digest or a new set of tags, or after a refresh found a tag missing or moved; prints the digest
+    // once every tag resolves to it.
     const tagged = new Step(
       `${cell.name}-tags`,
       {
@@ -101,6 +104,7 @@ export class PostgresImage extends pulumi.ComponentResource {
           [TAG_ENV.tags]: stamped.tags.apply((t) => t.join("\n")),
         },
         triggers: [image.digest, stamped.tags.apply((t) => t.join("\n"))],
+        check: TAG_CHECK_SCRIPT,
       },
       { parent: this },
     );

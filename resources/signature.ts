@@ -5,6 +5,7 @@ import {
   attestProvenanceCommand,
   attestSbomCommand,
   ENV,
+  presenceCheck,
   SBOM_SCRIPT,
   reattestProvenanceCommand,
   signCommand,
@@ -70,24 +71,27 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const signer = canonicalJson({ mode: signing.mode, ...signCommand(signing).environment, tlogUpload: signing.tlogUpload });
 
   // Only steps that sign get the password; `verify` needs none.
-  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[]): Step =>
+  // On refresh each step checks that what it made is still in the registry (lib/cosign.ts presenceCheck).
+  const signatureCheck = presenceCheck("signature");
+  const attestationCheck = presenceCheck("attestation");
+  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: string): Step =>
     new Step(
       name,
-      { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers] },
+      { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers], check },
       { parent, dependsOn },
     );
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [signer], [...(args.after ?? [])]);
+  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [signer], [...(args.after ?? [])], signatureCheck);
   const v = verifyCommand(signing);
-  // Verification runs again for a new signature (digest, signer) or a new policy.
-  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.environment)], [sign]);
+  // Verification runs again for a new signature (digest, signer), a new policy, or a signature made again.
+  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.environment)], [sign], signatureCheck);
   const sbomScript = join(PROJECT_DIR, SBOM_SCRIPT);
   const attestations = [
     args.provenance === undefined
-      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [signer], [sign])
-      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign]),
+      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [signer], [sign], attestationCheck)
+      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], attestationCheck),
     ...cell.platforms.map((p) =>
-      make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign]),
+      make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign], attestationCheck),
     ),
   ];
   return { sign, verify, attestations };

@@ -13,7 +13,12 @@
  *   rotating the password never re-signs an unchanged digest, and a new stamp script never restamps;
  * - a failed run records nothing, so the next `pulumi up` runs it again;
  * - delete runs nothing (tags, signatures and attestations stay in the registry);
- * - refresh keeps the recorded state (no `read`).
+ * - refresh (`pulumi refresh`, `up --refresh`) runs the step's `check`, if it has one: a fixed script
+ *   that asks the registry whether what the step made is still there (a tag, a signature, the image
+ *   itself). Each line it prints is a drift, recorded in the output `drift`; the next diff of a drifted
+ *   step is a replacement, so the step runs again and heals it (or fails, saying why it must not).
+ *   A check that cannot tell (registry unreachable) fails the refresh with its message: a state that
+ *   cannot be checked is not reported as checked.
  *
  * Secrets: `secretEnvironment` reaches the script as environment variables only; the engine keeps it
  * encrypted among the inputs, and it is never part of the outputs. stdout is recorded (plain text): the
@@ -35,6 +40,12 @@ export interface StepInputs {
   readonly triggers: string[];
   /** Resource name, for messages. */
   readonly step: string;
+  /**
+   * Fixed bash text run on refresh with `environment` plus STEP_STDOUT (what the step printed): prints
+   * one line per way the registry no longer holds what the step made, nothing when it does; exits
+   * non-zero only when it cannot tell. Not part of the re-run rule (editing it runs nothing).
+   */
+  readonly check?: string;
 }
 
 export interface StepOutputs {
@@ -42,8 +53,20 @@ export interface StepOutputs {
   readonly environment: Record<string, string>;
   readonly triggers: string[];
   readonly step: string;
+  readonly check?: string;
   /** What the script printed on stdout, trimmed of its last newline. */
   readonly stdout: string;
+  /** What the last refresh found missing or changed in the registry ("" or absent: nothing). */
+  readonly drift?: string;
+}
+
+/** The variable a check reads the step's recorded stdout from. */
+export const STEP_STDOUT_ENV = "STEP_STDOUT";
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  const x = a ?? [];
+  const y = b ?? [];
+  return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
 /** Keeps a failure message readable: the end of stderr is where scripts say what went wrong. */
@@ -51,10 +74,29 @@ const STDERR_TAIL = 4000;
 /** stdout is recorded in state; the scripts print a line or nothing, anything longer is a mistake. */
 const STDOUT_LIMIT = 64 * 1024;
 
-function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  return x.length === y.length && x.every((v, i) => v === y[i]);
+interface BashResult {
+  /** "ok", or how it ended otherwise: `status 3`, `signal SIGKILL`. */
+  readonly status: string;
+  readonly stdout: string;
+  /** The end of stderr, trimmed. */
+  readonly stderr: string;
+}
+
+/** Runs fixed bash text with this process's environment plus `env`. */
+function runBash(step: string, script: string, env: Record<string, string>): Promise<BashResult> {
+  return new Promise<BashResult>((resolve, reject) => {
+    const child = spawn("bash", ["-c", script], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out = (out + d).slice(0, STDOUT_LIMIT);
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      err = (err + d).slice(-STDERR_TAIL);
+    });
+    child.on("error", (e) => reject(new Error(`${step}: cannot run bash: ${e.message}`)));
+    child.on("close", (code, signal) => resolve({ status: code === 0 ? "ok" : code === null ? `signal ${signal}` : `status ${code}`, stdout: out, stderr: err.trim() }));
+  });
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -67,39 +109,41 @@ function sameJson(a: unknown, b: unknown): boolean {
  */
 export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> = {
   diff(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.DiffResult> {
+    // The registry lost or changed what this step made (found by the last refresh): make it again.
+    if ((olds.drift ?? "") !== "") return Promise.resolve({ changes: true, replaces: ["drift"], deleteBeforeReplace: false });
     if (!sameList(olds.triggers, news.triggers)) return Promise.resolve({ changes: true, replaces: ["triggers"], deleteBeforeReplace: false });
-    const changed = olds.script !== news.script || !sameJson(olds.environment, news.environment) || olds.step !== news.step;
+    const changed = olds.script !== news.script || !sameJson(olds.environment, news.environment) || olds.step !== news.step || (olds.check ?? "") !== (news.check ?? "");
     // A changed secret environment alone is not visible here (it is not among the outputs) and needs no run.
     return Promise.resolve({ changes: changed, replaces: [], deleteBeforeReplace: false });
   },
 
   async create(inputs: StepInputs): Promise<pulumi.dynamic.CreateResult<StepOutputs>> {
-    const stdout = await new Promise<string>((resolve, reject) => {
-      const child = spawn("bash", ["-c", inputs.script], {
-        env: { ...process.env, ...inputs.environment, ...inputs.secretEnvironment },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let out = "";
-      let err = "";
-      child.stdout.setEncoding("utf8").on("data", (d: string) => {
-        out = (out + d).slice(0, STDOUT_LIMIT);
-      });
-      child.stderr.setEncoding("utf8").on("data", (d: string) => {
-        err = (err + d).slice(-STDERR_TAIL);
-      });
-      child.on("error", (e) => reject(new Error(`${inputs.step}: cannot run bash: ${e.message}`)));
-      child.on("close", (code, signal) => {
-        if (code === 0) resolve(out.replace(/\n$/, ""));
-        else reject(new Error(`${inputs.step}: exited with ${code === null ? `signal ${signal}` : `status ${code}`}${err.trim() === "" ? "" : `:\n${err.trimEnd()}`}`));
-      });
-    });
-    const outs: StepOutputs = { script: inputs.script, environment: inputs.environment, triggers: inputs.triggers, step: inputs.step, stdout };
+    const r = await runBash(inputs.step, inputs.script, { ...inputs.environment, ...inputs.secretEnvironment });
+    if (r.status !== "ok") throw new Error(`${inputs.step}: exited with ${r.status}${r.stderr === "" ? "" : `:\n${r.stderr}`}`);
+    const outs: StepOutputs = { script: inputs.script, environment: inputs.environment, triggers: inputs.triggers, step: inputs.step, ...(inputs.check === undefined ? {} : { check: inputs.check }), stdout: r.stdout.replace(/\n$/, "") };
     return { id: randomUUID(), outs };
+  },
+
+  async read(id: string, props?: StepOutputs): Promise<pulumi.dynamic.ReadResult<StepOutputs>> {
+    if (props === undefined || props.check === undefined || props.check === "") return { id, props };
+    const r = await runBash(props.step, props.check, { ...props.environment, [STEP_STDOUT_ENV]: props.stdout });
+    if (r.status !== "ok") throw new Error(`${props.step}: cannot check the registry (${r.status})${r.stderr === "" ? "" : `: ${r.stderr}`}`);
+    const drift = r.stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l !== "")
+      .join("; ");
+    // A drift found before and healed since is gone: only what this check found is recorded.
+    const rest: StepOutputs = { ...props };
+    delete (rest as { drift?: string }).drift;
+    return { id, props: drift === "" ? rest : { ...rest, drift } };
   },
 
   update(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.UpdateResult<StepOutputs>> {
     // Not a trigger: record the new definition, run nothing, keep what the last run printed.
-    return Promise.resolve({ outs: { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, stdout: olds.stdout } });
+    return Promise.resolve({
+      outs: { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, ...(news.check === undefined ? {} : { check: news.check }), stdout: olds.stdout },
+    });
   },
 
   delete(): Promise<void> {
@@ -114,6 +158,8 @@ export interface StepArgs {
   /** Only ever environment variables; kept secret in state. */
   readonly secretEnvironment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly triggers: pulumi.Input<pulumi.Input<string>[]>;
+  /** Run on refresh: see StepInputs.check. */
+  readonly check?: string;
 }
 
 /** One step of a cell; see the module comment for when it runs. */
@@ -125,7 +171,7 @@ export class Step extends pulumi.dynamic.Resource {
     super(
       stepProvider,
       name,
-      { script: args.script, environment: args.environment ?? {}, secretEnvironment, triggers: args.triggers, step: name, stdout: undefined },
+      { script: args.script, environment: args.environment ?? {}, secretEnvironment, triggers: args.triggers, step: name, check: args.check, stdout: undefined, drift: undefined },
       opts,
     );
   }

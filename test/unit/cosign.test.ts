@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
+  presenceCheck,
   promoteCommand,
   reattestProvenanceCommand,
   signCommand,
@@ -227,5 +228,36 @@ describe("promotion commands", () => {
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /has no SLSA v1 provenance about its digest/);
     assert.equal(r.calls.length, 1, "nothing attested");
+  });
+});
+
+describe("signature and attestation checks (refresh)", () => {
+  const REF = `registry.internal:5000/pg/postgresql-testing@${DIGEST}`;
+  const SIG = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.sig`;
+  const ATT = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.att`;
+  /** A fake cosign that triangulates as cosign does, and a fake docker whose registry holds `present`. */
+  function check(kind: "signature" | "attestation", present: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), "presence-"));
+    writeFileSync(
+      join(dir, "cosign"),
+      `#!/bin/sh\n[ "$1 $2" = "triangulate --type" ] || { echo "fake cosign: unexpected $*" >&2; exit 99; }\nr=\${4%@*}; d=\${4#*@}; case "$3" in signature) s=sig ;; attestation) s=att ;; esac\nprintf '%s:%s.%s\\n' "$r" "$(printf %s "$d" | tr : -)" "$s"\n`,
+    );
+    writeFileSync(join(dir, "present"), present.map((p) => `${p}\n`).join(""));
+    writeFileSync(join(dir, "docker"), `#!/bin/sh\ngrep -qxF -- "$4" "${dir}/present" && { echo '"sha256:${"b".repeat(64)}"'; exit 0; }\necho "ERROR: $4: not found" >&2; exit 1\n`);
+    for (const f of ["cosign", "docker"]) chmodSync(join(dir, f), 0o755);
+    const r = spawnSync("/bin/bash", ["-c", presenceCheck(kind)], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, IMAGE_REF: REF } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  it("a signature where cosign keeps it: nothing to say", () => {
+    const r = check("signature", [SIG]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "");
+  });
+
+  it("none: one line naming the image and the missing manifest", () => {
+    assert.equal(check("signature", [ATT]).stdout, `the registry holds no signature of ${REF} (${SIG} is missing)\n`);
+    assert.equal(check("attestation", [SIG]).stdout, `the registry holds no attestation of ${REF} (${ATT} is missing)\n`);
+    assert.equal(check("attestation", [ATT]).stdout, "");
   });
 });

@@ -12,7 +12,7 @@ import { describe, it } from "node:test";
 import { allCells } from "../../lib/matrix";
 import { timestampedTag } from "../../lib/metadata";
 import { parseStamp, stampTag } from "../../lib/stamp";
-import { parseBuildRecord, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment, timestampedTagParts } from "../../lib/stamp-command";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment, timestampedTagParts } from "../../lib/stamp-command";
 import { settingsWith } from "../helpers";
 
 const PREFIX = "registry.internal:5000/pg/postgresql-testing:17.11-";
@@ -181,5 +181,51 @@ describe("the timestamped tag's parts", () => {
     }
     const c = cells.find((x) => x.name === "postgresql-19beta3-system-bookworm")!;
     assert.deepEqual(timestampedTagParts(c), { prefix: "registry.internal:5000/pg/postgresql-testing:19beta3-", suffix: "-system-bookworm" });
+  });
+});
+
+describe("stamp check (refresh)", () => {
+  /** Runs STAMP_CHECK_SCRIPT with the recorded stdout `recorded` against a fake registry holding `tags` (or answering `error`). */
+  function check(recorded: string, tags: readonly string[], error?: string): { status: number | null; stdout: string; stderr: string } {
+    const dir = mkdtempSync(join(tmpdir(), "stamp-check-"));
+    mkdirSync(join(dir, "tools"));
+    for (const tool of ["cat", "grep", "mktemp", "rm", "tr", "sed", "date"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
+    writeFileSync(join(dir, "tags"), tags.map((t) => `${t}\n`).join(""));
+    writeFileSync(
+      join(dir, "docker"),
+      [
+        "#!/bin/sh",
+        `[ "$1 $2 $3 $5" = "buildx imagetools inspect --format" ] || { echo "fake docker: unexpected $*" >&2; exit 99; }`,
+        error === undefined ? "" : `echo ${JSON.stringify(error)} >&2; exit 1`,
+        `grep -qxF -- "$4" "${dir}/tags" && { echo '"sha256:${"a".repeat(64)}"'; exit 0; }`,
+        'echo "ERROR: $4: not found" >&2; exit 1',
+      ].join("\n"),
+    );
+    chmodSync(join(dir, "docker"), 0o755);
+    const r = spawnSync("/bin/bash", ["-c", STAMP_CHECK_SCRIPT], {
+      encoding: "utf8",
+      env: { PATH: `${dir}:${dir}/tools`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX, STEP_STDOUT: recorded },
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+  const TAG = `${PREFIX}202611020830${SUFFIX}`;
+
+  it("the timestamped tag of the recorded time is in the registry: nothing to say", () => {
+    const r = check("2026-11-02T08:30:40Z\nabc123", [TAG]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "");
+  });
+
+  it("it is not (the image was deleted): one line, so the cell is built again under a new time", () => {
+    const r = check("2026-11-02T08:30:40Z\nabc123", [`${PREFIX}202611020829${SUFFIX}`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${TAG} is not in the registry: the cell is built again under a new build time\n`);
+  });
+
+  it("a registry that cannot answer, or a record that is not a time: fails", () => {
+    assert.match(check("2026-11-02T08:30:40Z", [TAG], "ERROR: 503 Service Unavailable").stderr, /cannot tell whether .*202611020830-minimal-trixie exists: ERROR: 503/);
+    const bad = check("not a time", [TAG]);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /the recorded build time not a time is not a time/);
   });
 });

@@ -44,4 +44,28 @@ describe("step provider", () => {
     assert.deepEqual(await provider.update("id", OLDS, news), { outs: { script: "exit 1", environment: news.environment, triggers: INPUTS.triggers, step: "cell-sign", stdout: "printed before" } });
     await provider.delete("id", OLDS);
   });
+
+  it("read without a check keeps the recorded state", async () => {
+    assert.deepEqual(await provider.read("id", OLDS), { id: "id", props: OLDS });
+  });
+
+  it("read runs the check with the environment and the recorded stdout; each printed line is a drift", async () => {
+    const check = 'set -eu\n[ "$STEP_STDOUT" = "printed before" ] || exit 7\necho "$IMAGE_REF is missing"\necho\necho "  second  "';
+    const olds: StepOutputs = { ...OLDS, check };
+    assert.deepEqual(await provider.read("id", olds), { id: "id", props: { ...olds, drift: "r@sha256:1 is missing; second" } });
+    // The registry agrees again: the drift is gone.
+    assert.deepEqual(await provider.read("id", { ...olds, check: "true", drift: "old" }), { id: "id", props: { ...olds, check: "true" } });
+  });
+
+  it("read fails, naming the step and the check's stderr, when the check cannot tell", async () => {
+    await assert.rejects(provider.read("id", { ...OLDS, check: 'echo "cannot tell whether x exists: 401" >&2; exit 1' }), {
+      message: "cell-sign: cannot check the registry (status 1): cannot tell whether x exists: 401",
+    });
+  });
+
+  it("diff: a drifted step is replaced (it runs again) whatever else changed", async () => {
+    assert.deepEqual(await provider.diff("id", { ...OLDS, drift: "r:17 is missing" }, INPUTS), { changes: true, replaces: ["drift"], deleteBeforeReplace: false });
+    // A new check text alone is an update that runs nothing.
+    assert.deepEqual(await provider.diff("id", OLDS, { ...INPUTS, check: "true" }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  });
 });

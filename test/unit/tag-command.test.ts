@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { TAG_SCRIPT } from "../../lib/tag-command";
+import { TAG_CHECK_SCRIPT, TAG_SCRIPT } from "../../lib/tag-command";
 import { DIGEST_A, DIGEST_B } from "../helpers";
 
 const REPO = "registry.internal:5000/pg/postgresql-testing";
@@ -50,7 +50,7 @@ interface Run {
   slept: string[];
 }
 
-function registry(existing: Readonly<Record<string, string>>, options: { inspectError?: string; createFailures?: number } = {}): (env?: Record<string, string>) => Run {
+function registry(existing: Readonly<Record<string, string>>, options: { inspectError?: string; createFailures?: number; script?: string } = {}): (env?: Record<string, string>) => Run {
   const dir = mkdtempSync(join(tmpdir(), "tag-fake-"));
   // PATH holds the fakes and the tools the script and the fakes use, nothing else: no real docker.
   mkdirSync(join(dir, "tools"));
@@ -63,7 +63,7 @@ function registry(existing: Readonly<Record<string, string>>, options: { inspect
   if (options.inspectError !== undefined) writeFileSync(join(dir, "inspect-error"), options.inspectError);
   const lines = (f: string): string[] => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").split("\n").filter((l) => l !== "") : []);
   return (env = {}) => {
-    const r = spawnSync("/bin/bash", ["-c", TAG_SCRIPT], {
+    const r = spawnSync("/bin/bash", ["-c", options.script ?? TAG_SCRIPT], {
       encoding: "utf8",
       env: { PATH: `${dir}:${dir}/tools`, FAKE_DIR: dir, IMAGE_REF: `${REPO}@${DIGEST_A}`, DIGEST: DIGEST_A, PINNED_TAG: PINNED, TAGS: TAGS.join("\n"), ...env },
     });
@@ -130,5 +130,38 @@ describe("tag command", () => {
     assert.equal(thrice.status, 1);
     assert.deepEqual(thrice.created, []);
     assert.match(thrice.stderr, /tag: pushing .*:17-minimal-trixie failed 3 times/);
+  });
+});
+
+describe("tag check (refresh)", () => {
+  const IMAGE = `${REPO}@${DIGEST_A}`;
+  const check = (existing: Readonly<Record<string, string>>, options: { inspectError?: string } = {}): Run => registry(existing, { ...options, script: TAG_CHECK_SCRIPT })();
+  const all = { [IMAGE]: DIGEST_A, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST_A])) };
+
+  it("the registry agrees: prints nothing, pushes nothing", () => {
+    const r = check(all);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.deepEqual(r.created, []);
+  });
+
+  it("the image deleted by digest: one line naming it", () => {
+    const r = check({});
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${IMAGE} is not in the registry any more\n`);
+  });
+
+  it("a rolling tag missing and the timestamped tag naming other content: a line each, in tag order", () => {
+    const r = check({ [IMAGE]: DIGEST_A, [TAGS[1]]: DIGEST_A, [PINNED]: DIGEST_B });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `${TAGS[0]} is missing\n${PINNED} names ${DIGEST_B}, not ${DIGEST_A}\n`);
+    assert.deepEqual(r.created, []);
+  });
+
+  it("a registry that cannot answer: fails with its answer, so the refresh does not call the state checked", () => {
+    const r = check(all, { inspectError: "ERROR: unauthorized: authentication required" });
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /cannot tell whether .*@sha256:a+ exists: ERROR: unauthorized/);
   });
 });
