@@ -19,11 +19,10 @@ import { join, resolve } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
 import { useEngine } from "../engine/workspace";
-import { CatalogMergeError, isCatalogList, mergeCatalogs, type StackCatalogs } from "../lib/catalog";
+import { isCatalogList, mergeCatalogs, type StackCatalogs } from "../lib/catalog";
 import { catalogFiles } from "../lib/catalog-files";
-import { ConfigFileError } from "../lib/config";
 import { BLOB_ENV, ENV, isSigning, signBlobCommand } from "../lib/cosign";
-import { ConfigErrors } from "../lib/errors";
+import { UserError } from "../lib/errors";
 import { NAMESPACE } from "../lib/settings";
 import type { SigningSettings } from "../lib/signing-settings";
 import { stackSettings } from "./stack-settings";
@@ -33,7 +32,7 @@ const STACK = /^[A-Za-z0-9][A-Za-z0-9._-]*(\/[A-Za-z0-9][A-Za-z0-9._-]*){0,2}$/;
 const SHORT_STACK = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const BUNDLE = ".sigstore.json";
 
-class CatalogError extends Error {}
+class CatalogError extends UserError {}
 
 /** `org/project/stack` → `stack`: the name of its `Pulumi.<stack>.yaml`. */
 const shortName = (stack: string): string => stack.split("/").pop()!;
@@ -146,7 +145,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  if (e instanceof CatalogError || e instanceof CatalogMergeError || e instanceof ConfigErrors || e instanceof ConfigFileError) {
+  if (e instanceof UserError) {
     process.stderr.write(`${e.message}\n`);
     process.exitCode = 1;
   } else {

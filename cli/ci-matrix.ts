@@ -8,6 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { UserError } from "../lib/errors";
 
 const USAGE = "usage: npm run --silent targets -- --stack testing --json | node dist/cli/ci-matrix.js [--stack-prefix testing] [--promote-prefix production]";
 
@@ -33,12 +34,7 @@ export interface JobMatrix {
 }
 
 /** What `ciMatrix` rejects: input that is not the bake file `targets --json` prints. */
-export class CiMatrixError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CiMatrixError";
-  }
-}
+export class CiMatrixError extends UserError {}
 
 /** `postgresql-{lead}-{type}-{distro}`, as lib/matrix.ts names cells. */
 const CELL_NAME = /^postgresql-([0-9]+(?:alpha|beta|rc)?[0-9]*)-(minimal|standard|system)-([a-z0-9][a-z0-9._]*)$/;
@@ -137,7 +133,7 @@ if (require.main === module) {
   try {
     process.stdout.write(main(process.argv.slice(2), readFileSync(0, "utf8")));
   } catch (e) {
-    if (!(e instanceof CiMatrixError)) throw e;
+    if (!(e instanceof UserError)) throw e;
     process.stderr.write(`ci-matrix: ${e.message}\n`);
     process.exitCode = 1;
   }

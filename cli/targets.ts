@@ -5,8 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { bakeFile } from "../lib/bake";
-import { ConfigFileError } from "../lib/config";
-import { ConfigErrors } from "../lib/errors";
+import { UserError } from "../lib/errors";
 import { matrix } from "../lib/matrix";
 import { renderTable } from "../lib/table";
 import { parseStamp, stampOf, type Stamp } from "../lib/stamp";
@@ -15,7 +14,7 @@ import { stackSettings } from "./stack-settings";
 const USAGE = "usage: npm run targets -- [--stack NAME] [--json] [--timestamp 2026-11-02T08:30:00Z] [--dir PROJECT_DIR]";
 const STACK = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-class UsageError extends Error {}
+class UsageError extends UserError {}
 
 function main(argv: string[]): number {
   let values;
@@ -70,12 +69,12 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
 try {
   process.exitCode = main(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof ConfigErrors || e instanceof ConfigFileError) {
-    process.stderr.write(`${e.message}\n`);
-    process.exitCode = 1;
-  } else if (e instanceof UsageError) {
+  if (e instanceof UsageError) {
     process.stderr.write(`${e.message}\n${USAGE}\n`);
     process.exitCode = 2;
+  } else if (e instanceof UserError) {
+    process.stderr.write(`${e.message}\n`);
+    process.exitCode = 1;
   } else {
     throw e;
   }

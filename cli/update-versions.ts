@@ -11,12 +11,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
-import { parseReleases, ReleaseFeedError, updateVersions } from "../lib/pg-releases";
+import { UserError } from "../lib/errors";
+import { parseReleases, updateVersions } from "../lib/pg-releases";
 
 const DEFAULT_SOURCE = "https://www.postgresql.org/versions.json";
 const USAGE = "usage: npm run update-versions -- [--from FILE_OR_URL] [--dir PROJECT_DIR]";
 
-class UpdateError extends Error {}
+class UpdateError extends UserError {}
 
 async function readSource(source: string): Promise<string> {
   if (/^https?:\/\//.test(source)) {
@@ -92,7 +93,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
-    if (e instanceof UpdateError || e instanceof ReleaseFeedError) {
+    if (e instanceof UserError) {
       process.stderr.write(`${e.message}\n`);
       process.exitCode = 1;
     } else {

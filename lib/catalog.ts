@@ -1,6 +1,7 @@
 import type { Cell } from "./matrix";
 import { isDigest } from "./reference";
 import { timestampedTagParts } from "./stamp-command";
+import { UserError } from "./errors";
 
 /** A CloudNativePG ClusterImageCatalog: which image a Cluster gets for each PostgreSQL major. */
 export interface ClusterImageCatalog {
@@ -87,12 +88,7 @@ export interface StackCatalogs {
 }
 
 /** Two stacks' catalogs that cannot be one: the same major twice, or labels that disagree. */
-export class CatalogMergeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "CatalogMergeError";
-  }
-}
+export class CatalogMergeError extends UserError {}
 
 const DATE_LABEL = "images.cnpg.io/date";
 

@@ -1,18 +1,17 @@
 import { basename } from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, ConfigErrors, ErrorList, HIDDEN, Written } from "./errors";
+import { ConfigError, ConfigErrors, ErrorList, HIDDEN, UserError, Written } from "./errors";
 import { describeKind, keptAsWritten, plainKind, type PlainKind } from "./yaml-scalars";
 import { allCellNames } from "./matrix";
 import { KEYS, NAMESPACE, SECRET_KEYS, fullKey, parseSettings, type RawConfig, type Settings } from "./settings";
 
 /** Where a problem with a configuration file (not a key's value) is reported. */
-export class ConfigFileError extends Error {
+export class ConfigFileError extends UserError {
   constructor(
     readonly file: string,
     reason: string,
   ) {
     super(`${file}: ${reason}`);
-    this.name = "ConfigFileError";
   }
 }
 
@@ -28,7 +27,11 @@ function parseDocument(text: string, file: string): YAML.Document {
   // merge: the CLI's YAML reader applies `<<:` merge keys; uniqueKeys: it refuses a key given twice.
   const doc = YAML.parseDocument(text, { merge: true, uniqueKeys: true, prettyErrors: false });
   const error = doc.errors[0];
-  if (error !== undefined) throw new ConfigFileError(file, `is not valid YAML: ${error.message.split("\n")[0]}`);
+  if (error !== undefined) {
+    // The line and column a user opens the file at (1-based), from the error's offset in the text.
+    const before = text.slice(0, error.pos[0]).split("\n");
+    throw new ConfigFileError(file, `is not valid YAML at line ${before.length}, column ${before[before.length - 1].length + 1}: ${error.message.split("\n")[0]}`);
+  }
   const root = doc.contents;
   if (root !== null && !YAML.isMap(root)) throw new ConfigFileError(file, "is not a YAML mapping");
   return doc;

@@ -9,14 +9,10 @@ import { isAbsolute, join, posix, resolve } from "node:path";
 import dockerignore from "@balena/dockerignore";
 import type { BuildSources } from "./definition";
 import type { Settings } from "./settings";
+import { UserError } from "./errors";
 
 /** A build context or Dockerfile that cannot be read; the message names the path and the key. */
-export class BuildSourceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "BuildSourceError";
-  }
-}
+export class BuildSourceError extends UserError {}
 
 interface IgnoreRules {
   ignores(path: string): boolean;

@@ -1,12 +1,23 @@
+/**
+ * A problem a user can act on: the message is one or more complete lines saying what is wrong and what
+ * to change. Every entry point (the commands in cli/, `npm run up`, the program's config edge) catches
+ * this one class, prints the message without a stack trace and exits non-zero; anything else is a bug.
+ */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** One problem with one configuration key: what a user must change, on one line. */
-export class ConfigError extends Error {
+export class ConfigError extends UserError {
   readonly key: string;
   readonly value: unknown;
   readonly accepted: string;
 
   constructor(key: string, value: unknown, accepted: string) {
     super(`${key}: ${showValue(value)} ${accepted}`);
-    this.name = "ConfigError";
     this.key = key;
     this.value = value;
     this.accepted = accepted;
@@ -14,12 +25,11 @@ export class ConfigError extends Error {
 }
 
 /** Every problem found in one configuration, reported together so a user fixes them in one pass. */
-export class ConfigErrors extends Error {
+export class ConfigErrors extends UserError {
   readonly errors: readonly ConfigError[];
 
   constructor(errors: readonly ConfigError[]) {
     super(errors.map((e) => e.message).join("\n"));
-    this.name = "ConfigErrors";
     this.errors = errors;
   }
 }

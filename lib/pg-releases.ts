@@ -4,6 +4,7 @@
  * `postgresVersions` and `previewVersions` defaults. Pure: reading and writing files is the CLI's.
  */
 import { parsePreview, parseStable } from "./versions";
+import { UserError } from "./errors";
 
 /** One entry of versions.json that matters here. */
 export interface PgRelease {
@@ -13,13 +14,12 @@ export interface PgRelease {
 }
 
 /** versions.json is not what it should be; the message names the source and the entry. */
-export class ReleaseFeedError extends Error {
+export class ReleaseFeedError extends UserError {
   constructor(
     readonly source: string,
     reason: string,
   ) {
     super(`${source}: ${reason}`);
-    this.name = "ReleaseFeedError";
   }
 }
 

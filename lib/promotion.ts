@@ -2,6 +2,7 @@ import { fullKey, ENVIRONMENTS } from "./settings";
 import type { Cell } from "./matrix";
 import { showValue } from "./errors";
 import { isDigest, isTag } from "./reference";
+import { UserError } from "./errors";
 
 /**
  * Promotion testing → production by digest: the production stack reads the testing stack's `images`
@@ -34,12 +35,7 @@ export interface PromotionSource {
 }
 
 /** A testing output that cannot be promoted. The resource layer turns it into a pulumi.RunError. */
-export class PromotionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PromotionError";
-  }
-}
+export class PromotionError extends UserError {}
 
 /** The testing repository of a registry: promotion copies within one registry (testing and production stacks share `registry`). */
 export function testingRepository(registry: string): string {

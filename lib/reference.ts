@@ -1,3 +1,5 @@
+import { UserError } from "./errors";
+
 /**
  * Image references as the distribution library reads them:
  * `[domain[:port]/]path[:tag][@sha256:digest]`. Upstream bake splits on `:` and `@`,
@@ -24,13 +26,12 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const MAX_NAME = 255;
 
-export class ReferenceError extends Error {
+export class ImageRefError extends UserError {
   constructor(
     readonly input: string,
     reason: string,
   ) {
     super(reason);
-    this.name = "ReferenceError";
   }
 }
 
@@ -39,10 +40,10 @@ function looksLikeDomain(component: string): boolean {
   return component.includes(".") || component.includes(":") || component === "localhost" || component !== component.toLowerCase();
 }
 
-/** Parses a reference; throws ReferenceError saying which part is malformed. */
+/** Parses a reference; throws ImageRefError saying which part is malformed. */
 export function parseImageRef(input: string): ImageRef {
-  if (input.length === 0) throw new ReferenceError(input, "is empty");
-  if (/\s/.test(input)) throw new ReferenceError(input, "contains white space");
+  if (input.length === 0) throw new ImageRefError(input, "is empty");
+  if (/\s/.test(input)) throw new ImageRefError(input, "contains white space");
 
   let rest = input;
   let digest: string | undefined;
@@ -50,7 +51,7 @@ export function parseImageRef(input: string): ImageRef {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) throw new ReferenceError(input, `has a malformed digest "${digest}" (expected sha256: and 64 lower-case hex digits)`);
+    if (!DIGEST.test(digest)) throw new ImageRefError(input, `has a malformed digest "${digest}" (expected sha256: and 64 lower-case hex digits)`);
   }
 
   let tag: string | undefined;
@@ -59,22 +60,22 @@ export function parseImageRef(input: string): ImageRef {
   if (colon >= 0) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
-    if (!TAG.test(tag)) throw new ReferenceError(input, `has a malformed tag "${tag}"`);
+    if (!TAG.test(tag)) throw new ImageRefError(input, `has a malformed tag "${tag}"`);
   }
 
   const parts = rest.split("/");
   let domain: string | undefined;
   if (parts.length > 1 && looksLikeDomain(parts[0])) {
     domain = parts.shift();
-    if (!DOMAIN.test(domain!)) throw new ReferenceError(input, `has a malformed registry host "${domain}"`);
+    if (!DOMAIN.test(domain!)) throw new ImageRefError(input, `has a malformed registry host "${domain}"`);
   }
   for (const p of parts) {
     if (!PATH_COMPONENT.test(p)) {
-      throw new ReferenceError(input, `has a malformed repository path component "${p}" (lower-case letters, digits and . _ - separators)`);
+      throw new ImageRefError(input, `has a malformed repository path component "${p}" (lower-case letters, digits and . _ - separators)`);
     }
   }
   const path = parts.join("/");
-  if ((domain ? domain.length + 1 : 0) + path.length > MAX_NAME) throw new ReferenceError(input, `has a name longer than ${MAX_NAME} characters`);
+  if ((domain ? domain.length + 1 : 0) + path.length > MAX_NAME) throw new ImageRefError(input, `has a name longer than ${MAX_NAME} characters`);
   return { domain, path, tag, digest };
 }
 

@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import semver from "semver";
 import { ErrorList, ConfigErrors, type ConfigError } from "./errors";
-import { parseImageRef, qualifiedRepository, registryProblem, ReferenceError, type ImageRef } from "./reference";
+import { parseImageRef, qualifiedRepository, registryProblem, ImageRefError, type ImageRef } from "./reference";
 import { parsePreview, parseStable, selectVersions, droppedPreviews, STABLE_GRAMMAR, PREVIEW_GRAMMAR, type PgVersion } from "./versions";
 import { parseSigning, type SigningSettings } from "./signing-settings";
 
@@ -203,7 +203,7 @@ function parseBases(r: Reader): Base[] {
     try {
       ref = parseImageRef(text);
     } catch (e) {
-      if (!(e instanceof ReferenceError)) throw e;
+      if (!(e instanceof ImageRefError)) throw e;
       r.errors.add(key, text, `is not an image reference: it ${e.message}; expected NAME:TAG@sha256:DIGEST`);
       continue;
     }

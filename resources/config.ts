@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigFileError, loadSettings, mergeConfig, projectDefaults, readStackFile } from "../lib/config";
 import { BuildSourceError, readBuildSources } from "../lib/context-hash";
 import type { BuildSources } from "../lib/definition";
-import { ConfigError, ConfigErrors, HIDDEN } from "../lib/errors";
+import { ConfigError, HIDDEN, UserError } from "../lib/errors";
 import { NAMESPACE, SECRET_KEYS, fullKey, type Settings } from "../lib/settings";
 import type { ProgramSecrets } from "./program";
 
@@ -82,7 +82,7 @@ export function readProgramInputs(projectDir: string, cwd: string = process.cwd(
     const caCertificates = settings.caCertificates === "" ? undefined : pulumi.secret(readCaCertificates(settings.caCertificates, cwd));
     return { settings, sources, secrets: { cosignPassword, caCertificates } };
   } catch (e) {
-    if (e instanceof ConfigErrors || e instanceof ConfigFileError || e instanceof BuildSourceError) throw new pulumi.RunError(redactSecrets(e.message));
+    if (e instanceof UserError) throw new pulumi.RunError(redactSecrets(e.message));
     throw e;
   }
 }

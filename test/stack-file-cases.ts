@@ -112,7 +112,7 @@ export const STACK_FILE_CASES: readonly StackFileCase[] = [
   },
   { name: "an explicit key wins over a merged one", yaml: ["base: &b", `  ${NS}:registry: localhost:5000/merged`, "config:", "  <<: *b", `  ${NS}:registry: localhost:5000/own`, ""].join("\n"), accepts: ['"localhost:5000/own/postgresql-testing:'] },
   { name: "a merge key inside signing", yaml: ["k: &k {key: cosign.key}", "config:", `  ${NS}:signing: {mode: key, <<: *k}`, ""].join("\n"), accepts: ['"postgresql-17-minimal-trixie"'] },
-  { name: "a key given twice", yaml: config(`${NS}:registry: a.example`, `${NS}:registry: b.example`), error: /^.*Pulumi\.bad\.yaml: is not valid YAML: Map keys must be unique/ },
+  { name: "a key given twice", yaml: config(`${NS}:registry: a.example`, `${NS}:registry: b.example`), error: /^.*Pulumi\.bad\.yaml: is not valid YAML at line 3, column 3: Map keys must be unique/ },
   { name: "a plain-text cosign password", yaml: config(`${NS}:cosignPassword: hunter2-plain`), error: /^postgres-images:cosignPassword: \(value not shown\) is set in plain text in Pulumi\.bad\.yaml; set it with pulumi config set --secret cosignPassword$/, hidden: "hunter2-plain" },
 
   // The file itself.

@@ -17,7 +17,9 @@ describe("Pulumi.yaml defaults", () => {
     assert.deepEqual(d, { a: "x", b: [1], c: 3 });
   });
   it("name the file when it is not YAML", () => {
-    assert.throws(() => projectDefaults("config: [", "P.yaml"), (e: unknown) => e instanceof ConfigFileError && /^P\.yaml: is not valid YAML/.test(e.message));
+    assert.throws(() => projectDefaults("config: [", "P.yaml"), (e: unknown) => e instanceof ConfigFileError && /^P\.yaml: is not valid YAML at line 1, column 10: /.test(e.message));
+    // The line and column a user opens the file at.
+    assert.throws(() => projectDefaults("config:\n  a: 1\n a: 2\n", "P.yaml"), { message: "P.yaml: is not valid YAML at line 3, column 1: All mapping items must start at the same column" });
   });
 });
 

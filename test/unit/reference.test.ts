@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { formatImageRef, isRegistry, parseImageRef, qualifiedRepository, ReferenceError } from "../../lib/reference";
+import { formatImageRef, isRegistry, parseImageRef, qualifiedRepository, ImageRefError } from "../../lib/reference";
 
 const D = `sha256:${"a".repeat(64)}`;
 
@@ -56,7 +56,7 @@ describe("parseImageRef", () => {
     ["UPPER:1", "path"],
   ] as const) {
     it(`rejects ${JSON.stringify(input)} naming the ${part}`, () => {
-      assert.throws(() => parseImageRef(input), (e: unknown) => e instanceof ReferenceError && e.message.includes(part));
+      assert.throws(() => parseImageRef(input), (e: unknown) => e instanceof ImageRefError && e.message.includes(part));
     });
   }
 
