@@ -8,13 +8,29 @@
  * archive (`PG_PACKAGES: debian`): what a machine without Docker Hub or the PostgreSQL repository needs.
  * The replacement goes into a stack file of its own beside the state (`--config-file`), so the committed
  * `Pulumi.<stack>.yaml` stays what a user reads.
+ *
+ * Before the engine starts, on the file backend: a lock left by a killed run of this machine is cleared
+ * (one line says whose), what that run left running is stopped (engine/run-record.ts), and a state file
+ * that is not a checkpoint is named with the way back. Every run reads the registry first (a refresh
+ * that also drops the creates a killed run left pending), so what was deleted, moved or left unsigned is
+ * made again by the same run.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseArgs } from "node:util";
+import * as auto from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
+import { stackSettings } from "../cli/stack-settings";
+import { UserError } from "../lib/errors";
 import type { ImageOutput } from "../lib/outputs";
 import { NAMESPACE } from "../lib/settings";
+import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
+import { commandErrorLines, runReport, type RunReport } from "./run-report";
+import { beginRun, endRun } from "./run-record";
 import { openStack, PROJECT_DIR, useEngine } from "./workspace";
+
+const USAGE = "usage: up [--stack NAME] [--local-base REF] [--preview]";
+const PROJECT = "postgres-images";
 
 interface Args {
   readonly stack: string;
@@ -22,22 +38,19 @@ interface Args {
   readonly preview: boolean;
 }
 
-function parseArgs(argv: readonly string[]): Args {
-  let stack = "dev";
-  let localBase: string | undefined;
-  let preview = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--stack" && argv[i + 1] !== undefined) stack = argv[++i];
-    else if (a === "--local-base" && argv[i + 1] !== undefined) localBase = argv[++i];
-    else if (a === "--preview") preview = true;
-    else throw new UsageError(`unknown argument ${JSON.stringify(a)}; usage: up [--stack NAME] [--local-base REF] [--preview]`);
-  }
-  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack: ${JSON.stringify(stack)} is not a stack name`);
-  return { stack, localBase, preview };
-}
+class UsageError extends UserError {}
 
-class UsageError extends Error {}
+function readArgs(argv: string[]): Args {
+  let values: { stack?: string; "local-base"?: string; preview?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, "local-base": { type: "string" }, preview: { type: "boolean" } }, strict: true, allowPositionals: false }));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}; ${USAGE}`);
+  }
+  const stack = values.stack ?? "dev";
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack: ${JSON.stringify(stack)} is not a stack name (letters, digits, _ . -); ${USAGE}`);
+  return { stack, localBase: values["local-base"], preview: values.preview ?? false };
+}
 
 /** Pulumi.<stack>.yaml with the bases replaced by the local one, written beside the state; its path. */
 function localStackFile(stack: string, base: string, stateDir: string): string {
@@ -51,23 +64,31 @@ function localStackFile(stack: string, base: string, stateDir: string): string {
   return out;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const env = useEngine();
-  const stack = await openStack({ stack: args.stack });
-  const stateDir = (env.PULUMI_BACKEND_URL ?? "").startsWith("file://") ? env.PULUMI_BACKEND_URL.slice("file://".length) : PROJECT_DIR;
-  const configFile = args.localBase === undefined ? undefined : localStackFile(args.stack, args.localBase, stateDir);
-  const common = { configFile, onOutput: (s: string) => process.stdout.write(s), color: "never" as const };
-  if (args.preview) {
-    await stack.preview(common);
-    return;
+const say = (line: string): void => {
+  process.stderr.write(`up: ${line}\n`);
+};
+
+/** Clears what a killed run of this stack left behind on the file backend at `stateDir`; fails on a state that cannot be read. */
+async function recover(stateDir: string, stack: string): Promise<{ run: string; pending: number }> {
+  const { cleared, kept } = clearStaleLocks(stateDir, PROJECT, stack);
+  for (const l of cleared) say(`cleared the lock of a run that no longer runs: ${describeHolder(l)}`);
+  for (const l of kept) say(`the stack is locked by a run that may still be going: ${describeHolder(l)}; wait for it, or if it is gone, \`pulumi cancel --stack ${stack}\``);
+  const { run, leftOver } = await beginRun(stateDir, stack);
+  if (leftOver !== undefined && leftOver.stopped.length > 0) say(`stopped what the killed run (pid ${leftOver.pid}, started ${leftOver.started}) left running: ${leftOver.stopped.join(", ")}`);
+  const pending = pendingOperations(stateFile(stateDir, PROJECT, stack));
+  if (pending.length > 0) {
+    say(`the last run was killed with ${pending.length} operation(s) in flight; this run checks them against the registry (unfinished creates are dropped and made again):`);
+    for (const op of pending) say(`  ${op.type} ${op.urn.slice(op.urn.lastIndexOf("::") + 2)}`);
   }
-  // One failed cell must not leave the others unbuilt or unsigned: the engine goes on with every step
-  // that does not depend on the failure, and the next `up` finishes the job.
-  await stack.up({ ...common, continueOnError: true });
-  const outputs = await stack.outputs();
-  const images = (outputs.images?.value ?? {}) as Record<string, ImageOutput>;
-  process.stdout.write(`\nPushed images (stack output "images" of ${args.stack}):\n`);
+  return { run, pending: pending.length };
+}
+
+function printReport(report: RunReport): void {
+  for (const [name, drift] of report.drifts) say(`registry drift: ${name}: ${drift}`);
+}
+
+function printImages(stack: string, images: Record<string, ImageOutput>): void {
+  process.stdout.write(`\nPushed images (stack output "images" of ${stack}):\n`);
   for (const [name, image] of Object.entries(images)) {
     process.stdout.write(`  ${name}\n    ${image.ref}\n${image.tags.map((t) => `    ${t}\n`).join("")}`);
   }
@@ -78,9 +99,47 @@ async function main(): Promise<void> {
   }
 }
 
+async function main(): Promise<void> {
+  const args = readArgs(process.argv.slice(2));
+  // The stack file first: a bad one is one line naming the file (and line), before any engine starts.
+  stackSettings(PROJECT_DIR, args.stack);
+  const env = useEngine();
+  const fileBackend = (env.PULUMI_BACKEND_URL ?? "").startsWith("file://");
+  const stateDir = fileBackend ? env.PULUMI_BACKEND_URL.slice("file://".length) : PROJECT_DIR;
+  const recovered = fileBackend ? await recover(stateDir, args.stack) : undefined;
+  const stack = await openStack({ stack: args.stack });
+  const configFile = args.localBase === undefined ? undefined : localStackFile(args.stack, args.localBase, stateDir);
+  const report = runReport();
+  const common = { configFile, onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
+  try {
+    if (args.preview) {
+      // A preview writes no state: the engine's intermediate snapshots are skipped (PULUMI_SKIP_CHECKPOINTS).
+      process.env.PULUMI_SKIP_CHECKPOINTS = "true";
+      await stack.preview({ ...common, refresh: true });
+      printReport(report);
+      return;
+    }
+    // Read the registry (and drop the creates a killed run left pending: each is made again below).
+    await stack.refresh({ ...common, clearPendingCreates: true });
+    printReport(report);
+    // One failed cell must not leave the others unbuilt or unsigned: the engine goes on with every step
+    // that does not depend on the failure, and the next `up` finishes the job.
+    await stack.up({ ...common, continueOnError: true });
+  } catch (e) {
+    if (e instanceof auto.CommandError) {
+      const lines = report.failures.size > 0 ? [...report.failures].map(([name, why]) => `${name}: ${why}`) : commandErrorLines(e.message);
+      throw new UserError(`${report.failures.size > 0 ? `${report.failures.size} resource(s) failed; each runs again on the next npm run up, once its cause is fixed:\n  ` : ""}${lines.join("\n  ")}`);
+    }
+    throw e;
+  } finally {
+    if (recovered !== undefined) endRun(stateDir, args.stack, recovered.run);
+  }
+  const outputs = await stack.outputs();
+  printImages(args.stack, (outputs.images?.value ?? {}) as Record<string, ImageOutput>);
+}
+
 main().catch((e: unknown) => {
-  const message = e instanceof Error ? e.message : String(e);
-  // The Automation API's CommandError carries the CLI's whole output, which the run already printed.
-  process.stderr.write(`up: ${e instanceof UsageError ? message : (message.split("\n").find((l) => l.includes("error:")) ?? message.split("\n")[0]).trim()}\n`);
+  if (e instanceof UserError) say(e.message);
+  else say(`internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   process.exit(1);
 });

@@ -125,6 +125,8 @@ export class PostgresImage extends pulumi.ComponentResource {
       );
     }
 
-    this.registerOutputs({ digest: this.digest, ref: this.ref, tags: this.tags, platforms: this.platforms });
+    // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering
+    // them here too would report a failed cell a second time, as an unhandled exception of the program.
+    this.registerOutputs({});
   }
 }

@@ -15,7 +15,7 @@ export interface ProgramSecrets {
 }
 
 export interface ProgramOutputs {
-  /** Cell name → what was pushed. */
+  /** Cell name → what was pushed; a cell that failed in this run is not listed. */
   readonly images: pulumi.Output<Record<string, ImageOutput>>;
   /** The cells this stack builds, in bake order. */
   readonly targets: string[];
@@ -35,11 +35,13 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
     settings.promoteFrom !== ""
       ? promotedImages(settings, cells, secrets.cosignPassword)
       : cells.map((cell) => new PostgresImage(cell.name, { cell, settings, sources, cosignPassword: secrets.cosignPassword, caCertificates: secrets.caCertificates }));
-  const images = pulumi.output(
-    Object.fromEntries(components.map((c, i) => [cells[i].name, { digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }])),
-  ) as pulumi.Output<Record<string, ImageOutput>>;
-  const catalogs = pulumi
-    .all([pulumi.all(components.map((c) => c.digest)), pulumi.all(components.map((c) => c.tags))])
-    .apply(([digests, tags]) => imageCatalogs(cells.map((cell, i) => ({ cell, digest: digests[i], tags: tags[i] })), settings.catalogPublisher));
+  // A cell whose build or tagging failed in this run is left out of the outputs (and the run fails):
+  // without `recover`, one failed cell would keep every cell's outputs at the last successful run's.
+  const settled = components.map((c) =>
+    pulumi.recover(pulumi.output({ digest: c.digest, ref: c.ref, tags: c.tags, platforms: c.platforms }) as pulumi.Output<ImageOutput | undefined>, () => undefined),
+  );
+  const built = pulumi.all(settled).apply((entries) => cells.flatMap((cell, i) => (entries[i] === undefined ? [] : [{ cell, image: entries[i] }])));
+  const images = built.apply((bs) => Object.fromEntries(bs.map(({ cell, image }) => [cell.name, image])));
+  const catalogs = built.apply((bs) => imageCatalogs(bs.map(({ cell, image }) => ({ cell, digest: image.digest, tags: image.tags })), settings.catalogPublisher));
   return { images, targets: cells.map((c) => c.name), catalogs, components };
 }

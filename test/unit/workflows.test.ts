@@ -168,6 +168,15 @@ describe("GitHub workflows", () => {
       assert.match(String(job("promote").if), /refs\/heads\/main/);
     });
 
+    it("every pulumi up reads the registry first (refresh) and goes on past a failed cell", () => {
+      const ups = jobs(build).flatMap(([, j]) => steps(j)).filter((s) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@") && (s.with as Obj).command === "up");
+      assert.equal(ups.length, 2, "build and promote");
+      for (const s of ups) {
+        assert.equal((s.with as Obj).refresh, true);
+        assert.equal((s.env as Obj).PULUMI_CONTINUE_ON_ERROR, "true");
+      }
+    });
+
     it("passes the commit being built as the revision", () => {
       const prepare = steps(job("build")).find((s) => typeof s.run === "string" && s.run.includes("scripts/ci/stack.sh"))!;
       assert.match(prepare.run as string, /scripts\/ci\/stack\.sh [^\n]*--revision "\$GITHUB_SHA"/);
@@ -224,6 +233,13 @@ describe("GitHub workflows", () => {
       const promoteFrom = stackValues(readFileSync(file, "utf8"), file).promoteFrom;
       assert.equal(promoteFrom, `${(build.env as Obj).PULUMI_ORG as string}/postgres-images/testing`);
     });
+  });
+
+  it("pull-request.yml previews without the engine's intermediate snapshots (a preview writes no state)", () => {
+    const pr = workflows.find((w) => w.file === "pull-request.yml")!.doc;
+    const previews = jobs(pr).flatMap(([, j]) => steps(j)).filter((s) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@") && (s.with as Obj).command === "preview");
+    assert.equal(previews.length, 1);
+    assert.equal((previews[0].env as Obj | undefined)?.PULUMI_SKIP_CHECKPOINTS, "true");
   });
 });
 

@@ -1,0 +1,110 @@
+/**
+ * What `npm run up` reads from a file backend before it starts the engine: the stack's locks (a lock
+ * left by a process that no longer runs on this machine is cleared, never a live one), and the state
+ * file (a corrupt one is named with the way back; operations a killed run left pending are counted).
+ * The layout is the Pulumi CLI's (pkg/backend/diy: `.pulumi/locks/ORG/PROJECT/STACK/ID.json` holding
+ * `{pid, username, hostname, timestamp}`, `.pulumi/stacks/PROJECT/STACK.json` with a `.bak` beside it).
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { UserError } from "../lib/errors";
+
+/** File-backend stacks are named `organization/PROJECT/STACK`. */
+const ORGANIZATION = "organization";
+
+export interface LockHolder {
+  readonly file: string;
+  readonly pid: number;
+  readonly username: string;
+  readonly hostname: string;
+  readonly timestamp: string;
+}
+
+/** `root@host (pid 123) since 2026-12-07T10:00:00Z`: who holds a lock, as the CLI words it. */
+export function describeHolder(l: LockHolder): string {
+  return `${l.username}@${l.hostname} (pid ${l.pid}) since ${l.timestamp}`;
+}
+
+/** The locks on `stack` in the file backend at `stateDir`. */
+export function stackLocks(stateDir: string, project: string, stack: string): LockHolder[] {
+  const dir = join(stateDir, ".pulumi", "locks", ORGANIZATION, project, stack);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .map((f) => {
+      const file = join(dir, f);
+      const l = JSON.parse(readFileSync(file, "utf8")) as Partial<LockHolder>;
+      return { file, pid: Number(l.pid), username: String(l.username ?? "?"), hostname: String(l.hostname ?? "?"), timestamp: String(l.timestamp ?? "?") };
+    });
+}
+
+/** Whether `pid` is a running process of this machine (a process we may not signal still runs). */
+export function isRunning(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+  // A reused pid: on Linux, a lock's process is a `pulumi` CLI; anything else holds no lock.
+  const comm = `/proc/${pid}/comm`;
+  if (existsSync(comm)) return readFileSync(comm, "utf8").trim().startsWith("pulumi");
+  return true;
+}
+
+export interface LockSweep {
+  /** Locks of processes of this machine that no longer run: removed. */
+  readonly cleared: LockHolder[];
+  /** Locks of running processes, or of other machines (whose processes cannot be seen from here): kept. */
+  readonly kept: LockHolder[];
+}
+
+/** Removes the locks on `stack` whose process ran on this machine and has ended. */
+export function clearStaleLocks(stateDir: string, project: string, stack: string, host: string = hostname()): LockSweep {
+  const cleared: LockHolder[] = [];
+  const kept: LockHolder[] = [];
+  for (const l of stackLocks(stateDir, project, stack)) {
+    if (l.hostname === host && !isRunning(l.pid)) {
+      rmSync(l.file, { force: true });
+      // The CLI's blob store keeps a sidecar of attributes beside each file.
+      rmSync(`${l.file}.attrs`, { force: true });
+      cleared.push(l);
+    } else kept.push(l);
+  }
+  return { cleared, kept };
+}
+
+/** A state file that cannot be read: named, with the way back. */
+export class StateFileError extends UserError {}
+
+export interface PendingOperation {
+  readonly urn: string;
+  /** `creating`, `updating`, `deleting`, `reading`, `importing`. */
+  readonly type: string;
+}
+
+/** The stack's state file in the file backend, whether it exists or not. */
+export function stateFile(stateDir: string, project: string, stack: string): string {
+  return join(stateDir, ".pulumi", "stacks", project, `${stack}.json`);
+}
+
+/**
+ * The operations a killed run left pending in `file` ([] for a stack without state yet). A file that is
+ * not a checkpoint fails with its name and how to restore the previous one.
+ */
+export function pendingOperations(file: string): PendingOperation[] {
+  if (!existsSync(file)) return [];
+  let checkpoint: { checkpoint?: { latest?: { pending_operations?: { resource?: { urn?: string }; type?: string }[] } } };
+  try {
+    checkpoint = JSON.parse(readFileSync(file, "utf8")) as typeof checkpoint;
+    if (typeof checkpoint !== "object" || checkpoint === null || typeof checkpoint.checkpoint !== "object") throw new Error("no checkpoint in it");
+  } catch (e) {
+    const backup = `${file}.bak`;
+    const fix = existsSync(backup)
+      ? `the engine kept the state before the last save as ${backup}: restore it with \`cp ${backup} ${file}\` and run again (a refresh then finds what the registry holds)`
+      : `no backup is beside it; move it away to start with a new state (the registry keeps every image; the next run builds each cell again under a new build time)`;
+    throw new StateFileError(`the stack's state file ${file} is not a Pulumi checkpoint (${(e as Error).message}); ${fix}`);
+  }
+  return (checkpoint.checkpoint?.latest?.pending_operations ?? []).map((op) => ({ urn: op.resource?.urn ?? "?", type: op.type ?? "?" }));
+}
