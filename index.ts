@@ -9,3 +9,5 @@ export const images = program.images;
 export const targets = program.targets;
 /** CloudNativePG ClusterImageCatalogs for the stable majors, by digest. */
 export const catalogs = program.catalogs;
+/** How this stack's signatures are verified (its signing settings); production verifies testing images against it. */
+export const signer = program.signer;

@@ -2,7 +2,10 @@
  * `npm run up`: a real `pulumi up --yes` of a local stack (scripts/up.sh prepares the registry, the
  * builder and the engine first), then the pushed images and how to pull them.
  *
- *   node dist/engine/up.js [--stack dev] [--local-base REF] [--preview]
+ *   node dist/engine/up.js [--stack dev] [--local-base REF] [--preview] [--work-dir DIR]
+ *
+ * --work-dir: the folder with Pulumi.yaml and the stack file (default: the project), for stacks kept
+ * outside the project (the real-tools tier runs this driver on its own stacks).
  *
  * --local-base replaces the stack's bases by REF and installs PostgreSQL from the base's own Debian
  * archive (`PG_PACKAGES: debian`): what a machine without Docker Hub or the PostgreSQL repository needs.
@@ -16,7 +19,7 @@
  * made again by the same run.
  */
 import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
 import { parseDocument } from "yaml";
@@ -29,32 +32,38 @@ import { commandErrorLines, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";
 import { openStack, PROJECT_DIR, useEngine } from "./workspace";
 
-const USAGE = "usage: up [--stack NAME] [--local-base REF] [--preview]";
+const USAGE = "usage: up [--stack NAME] [--local-base REF] [--preview] [--work-dir DIR]";
 const PROJECT = "postgres-images";
 
 interface Args {
   readonly stack: string;
   readonly localBase?: string;
   readonly preview: boolean;
+  readonly workDir: string;
 }
 
 class UsageError extends UserError {}
 
 function readArgs(argv: string[]): Args {
-  let values: { stack?: string; "local-base"?: string; preview?: boolean };
+  let values: { stack?: string; "local-base"?: string; preview?: boolean; "work-dir"?: string };
   try {
-    ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, "local-base": { type: "string" }, preview: { type: "boolean" } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { stack: { type: "string" }, "local-base": { type: "string" }, preview: { type: "boolean" }, "work-dir": { type: "string" } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (e) {
     throw new UsageError(`${(e as Error).message}; ${USAGE}`);
   }
   const stack = values.stack ?? "dev";
   if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new UsageError(`--stack: ${JSON.stringify(stack)} is not a stack name (letters, digits, _ . -); ${USAGE}`);
-  return { stack, localBase: values["local-base"], preview: values.preview ?? false };
+  return { stack, localBase: values["local-base"], preview: values.preview ?? false, workDir: resolve(values["work-dir"] ?? PROJECT_DIR) };
 }
 
 /** Pulumi.<stack>.yaml with the bases replaced by the local one, written beside the state; its path. */
-function localStackFile(stack: string, base: string, stateDir: string): string {
-  const file = join(PROJECT_DIR, `Pulumi.${stack}.yaml`);
+function localStackFile(workDir: string, stack: string, base: string, stateDir: string): string {
+  const file = join(workDir, `Pulumi.${stack}.yaml`);
   const doc = parseDocument(readFileSync(file, "utf8"));
   doc.setIn(["config", `${NAMESPACE}:bases`], [base]);
   const args = (doc.getIn(["config", `${NAMESPACE}:buildArgs`]) as { toJSON?: () => unknown } | undefined)?.toJSON?.() ?? {};
@@ -102,13 +111,13 @@ function printImages(stack: string, images: Record<string, ImageOutput>): void {
 async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   // The stack file first: a bad one is one line naming the file (and line), before any engine starts.
-  stackSettings(PROJECT_DIR, args.stack);
+  stackSettings(args.workDir, args.stack);
   const env = useEngine();
   const fileBackend = (env.PULUMI_BACKEND_URL ?? "").startsWith("file://");
   const stateDir = fileBackend ? env.PULUMI_BACKEND_URL.slice("file://".length) : PROJECT_DIR;
   const recovered = fileBackend ? await recover(stateDir, args.stack) : undefined;
-  const stack = await openStack({ stack: args.stack });
-  const configFile = args.localBase === undefined ? undefined : localStackFile(args.stack, args.localBase, stateDir);
+  const stack = await openStack({ stack: args.stack, workDir: args.workDir });
+  const configFile = args.localBase === undefined ? undefined : localStackFile(args.workDir, args.stack, args.localBase, stateDir);
   const report = runReport();
   const common = { configFile, onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
   try {

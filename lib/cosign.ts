@@ -38,6 +38,8 @@ export const ENV = {
   digest: "DIGEST",
   /** Promotion: the production tags, one per line. */
   tags: "TAGS",
+  /** Promotion: the production timestamped tag among TAGS, which never moves. */
+  pinned: "PINNED_TAG",
 } as const;
 
 /** Writes an SPDX 2.3 JSON document for one platform of an image (scripts/sbom-from-image.sh IMAGE_REF PLATFORM OUT), relative to the project. */
@@ -116,6 +118,13 @@ export function signBlobCommand(s: ActiveSigning): CosignCommand {
 
 /** `cosign verify` of IMAGE_REF against the configured key or certificate identity; undefined when no verification is configured. */
 export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
+  const f = verifyFlags(s);
+  // The verified claims go to stdout as JSON; the exit status is the answer.
+  return f === undefined ? undefined : { script: script([`cosign verify ${f.args.join(" ")} "$${ENV.imageRef}" >/dev/null`]), environment: f.environment };
+}
+
+/** The flags of `cosign verify` for a signer's verification policy (values in the environment); undefined when it has none. */
+function verifyFlags(s: ActiveSigning): Flags | undefined {
   const args: string[] = [];
   const environment: Record<string, string> = {};
   if (s.mode === "key") {
@@ -141,8 +150,7 @@ export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
     environment[ENV.rekorUrl] = s.rekorUrl;
   }
   if (!s.tlogUpload) args.push("--insecure-ignore-tlog=true");
-  // The verified claims go to stdout as JSON; the exit status is the answer.
-  return { script: script([`cosign verify ${args.join(" ")} "$${ENV.imageRef}" >/dev/null`]), environment };
+  return { args, environment };
 }
 
 /** `cosign attest` of the SLSA v1 predicate in PREDICATE, written to a private temporary file first (never on the command line). */
@@ -174,7 +182,10 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
 }
 
 /**
- * Promotion of one cell: the testing index SOURCE_REF, by digest, under every production tag in TAGS
+ * Promotion of one cell. First the checks, each failing with one line and nothing copied: SOURCE_REF is
+ * in the registry, `cosign verify` passes for it against `testingSigner` (the testing stack's own
+ * signer, its flags' values in the environment), and PINNED_TAG (the production timestamped tag) does
+ * not already name other content. Then the testing index SOURCE_REF, by digest, under every production tag in TAGS
  * (one per line), with its signatures and attestations; then a check that every tag resolves to
  * exactly DIGEST, which it prints. Values only arrive in the environment; the script is fixed text.
  * Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
@@ -187,11 +198,23 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
  * spiffe/spire#6738). Each push is retried twice: a registry hiccup must not fail a promotion that
  * the digest check below proves right or wrong anyway.
  */
-export function promoteCommand(): CosignCommand {
+export function promoteCommand(testingSigner: ActiveSigning): CosignCommand {
+  const v = verifyFlags(testingSigner);
+  if (v === undefined) throw new Error("promoteCommand: the testing signer has no verification policy");
   return {
     script: script([
       `case "$${ENV.sourceRef}" in *@"$${ENV.digest}") ;; *) echo "promote: SOURCE_REF $${ENV.sourceRef} does not name DIGEST $${ENV.digest}" >&2; exit 2 ;; esac`,
       `[ -n "$${ENV.tags}" ] || { echo "promote: TAGS is empty" >&2; exit 2; }`,
+      RESOLVE_FUNCTION,
+      // Trust nothing unchecked: the testing image must still be there, signed by the testing signer.
+      `got=$(resolve "$${ENV.sourceRef}")`,
+      `[ -n "$got" ] || { echo "promote: the testing image $${ENV.sourceRef} is not in the registry (deleted?); nothing was copied. Build the cell again in testing (npm run up / pulumi up --refresh there), then promote" >&2; exit 1; }`,
+      `if ! out=$(cosign verify ${v.args.join(" ")} "$${ENV.sourceRef}" 2>&1 >/dev/null); then echo "promote: $${ENV.sourceRef} is not signed by the testing signer, so nothing was copied: $(printf '%s\\n' "$out" | grep -v '^$' | tail -n 1)" >&2; exit 1; fi`,
+      // A production timestamped tag names one build: never moved to other content.
+      `if [ -n "$\{${ENV.pinned}:-}" ]; then`,
+      `  got=$(resolve "$${ENV.pinned}")`,
+      `  if [ -n "$got" ] && [ "$got" != "$${ENV.digest}" ]; then echo "promote: $${ENV.pinned} already names $got, and the testing image is $${ENV.digest}; a timestamped tag never moves to other content, so nothing was copied" >&2; exit 1; fi`,
+      "fi",
       // Registries fail now and then under concurrent pushes (the local one answered HEAD with 500 while
       // a tag link was written); every step is idempotent, so a failed one is tried again, twice.
       'retry() { n=1; until "$@"; do [ "$n" -lt 3 ] || return 1; n=$((n + 1)); sleep 2; done; }',
@@ -215,7 +238,7 @@ export function promoteCommand(): CosignCommand {
       "EOF",
       `printf '%s\\n' "$${ENV.digest}"`,
     ]),
-    environment: {},
+    environment: v.environment,
   };
 }
 

@@ -1,8 +1,10 @@
 import { fullKey, ENVIRONMENTS } from "./settings";
 import type { Cell } from "./matrix";
-import { showValue } from "./errors";
+import { ErrorList, showValue, UserError } from "./errors";
+import type { ActiveSigning } from "./cosign";
+import { parseSigning } from "./signing-settings";
+import { timestampedTagParts } from "./stamp-command";
 import { isDigest, isTag } from "./reference";
-import { UserError } from "./errors";
 
 /**
  * Promotion testing → production by digest: the production stack reads the testing stack's `images`
@@ -22,6 +24,8 @@ export interface Promotion {
   readonly ref: string;
   /** The testing tags with the testing repository replaced by the production repository, in order. */
   readonly tags: readonly string[];
+  /** The production timestamped tag among `tags`: it names this build and never moves. */
+  readonly pinnedTag: string;
   readonly platforms: readonly string[];
 }
 
@@ -87,14 +91,25 @@ function cellPromotion(cell: Cell, entry: unknown, source: PromotionSource): Pro
   if (built.length !== own.length || built.some((p, i) => p !== own[i])) {
     fail(source, `built cell ${JSON.stringify(cell.name)} for ${built.join(", ")}, but this stack's platforms are ${own.join(", ")}; set postgres-images:platforms the same in both stacks`);
   }
-  return {
-    cell: cell.name,
-    digest,
-    sourceRef: ref,
-    ref: `${source.productionRepository}@${digest}`,
-    tags: productionTags(cell.name, e.tags, source),
-    platforms: [...platforms],
-  };
+  const tags = productionTags(cell.name, e.tags, source);
+  const { prefix, suffix } = timestampedTagParts(cell);
+  const pinnedTag = tags.find((t) => t.startsWith(prefix) && t.endsWith(suffix) && /^[0-9]{12}$/.test(t.slice(prefix.length, t.length - suffix.length)));
+  if (pinnedTag === undefined) fail(source, `has no timestamped tag (${prefix.replace(source.productionRepository, source.testingRepository)}YYYYMMDDhhmm${suffix}) for cell ${JSON.stringify(cell.name)}`);
+  return { cell: cell.name, digest, sourceRef: ref, ref: `${source.productionRepository}@${digest}`, tags, pinnedTag, platforms: [...platforms] };
+}
+
+/**
+ * The testing stack's `signer` output (its `signing` settings) as the signer production verifies every
+ * testing image against before copying it: it must sign, and say how it is verified.
+ */
+export function testingSigner(value: unknown, source: PromotionSource): ActiveSigning {
+  if (value === undefined || value === null) fail(source, "has no signer output; run pulumi up in it with this version of the program first (production verifies each testing image's signature before copying it)");
+  const errors = new ErrorList();
+  const signing = parseSigning(value, errors);
+  if (!errors.empty) fail(source, `has a signer output that is not a signing configuration (${errors.errors.map((x) => x.message).join("; ")})`);
+  if (signing.mode === "none") fail(source, "does not sign its images (signing mode none); production promotes only images it can verify as signed by the testing signer");
+  if (signing.verify === undefined) fail(source, "signs without a verification policy (signing.verify); production verifies each testing image before copying it, so give the testing stack's signing a verify");
+  return signing;
 }
 
 /**

@@ -15,6 +15,10 @@ import { parseStamp, type Stamp } from "./stamp";
  * next minute (STAMP_SLEEP, `sleep` by default, a hook for tests) and tries that minute; after
  * 2 retries it fails. It prints the chosen instant as RFC 3339 with seconds. GNU date (`-d @EPOCH`).
  *
+ * Run again because the registry lost the build (a refresh found its timestamped tag gone; the step
+ * then gets its last record in STEP_STDOUT), it starts no earlier than the minute after the lost
+ * build's, waiting for it if need be: a timestamped tag names one build, even after that build is gone.
+ *
  * On a second line it prints STAMP_REVISION, the source revision of this build: recorded with the
  * build time, a new commit alone (CI passes one on every run) changes an environment value, which
  * updates the step without running it, so the labels keep the revision of the build they describe
@@ -30,6 +34,15 @@ export const STAMP_SCRIPT = [
   'command -v docker >/dev/null 2>&1 || { echo "stamp: docker is not on PATH; the stamp command needs it (docker buildx imagetools) to check that this minute\'s timestamped tag is not taken yet" >&2; exit 1; }',
   `: "$\{${STAMP_ENV.prefix}:?stamp: ${STAMP_ENV.prefix} is not set}" "$\{${STAMP_ENV.suffix}:?stamp: ${STAMP_ENV.suffix} is not set}"`,
   "now=$(date -u +%s)",
+  // Run again after the registry lost this cell's image (STEP_STDOUT: the lost build's record): never
+  // the lost build's minute, whose timestamped tag someone may still have pinned.
+  'if [ -n "${STEP_STDOUT:-}" ]; then',
+  '  prev=$(printf \'%s\\n\' "$STEP_STDOUT" | sed -n 1p)',
+  '  prev_s=$(date -u -d "$prev" +%s) || { echo "stamp: the last build time $prev is not a time" >&2; exit 1; }',
+  "  floor=$((prev_s - prev_s % 60 + 60))",
+  '  if [ "$now" -lt "$floor" ]; then echo "stamp: the lost build\'s minute ($prev) is never used again; waiting $((floor - now)) s for the next minute" >&2; fi',
+  '  while [ "$now" -lt "$floor" ]; do "${STAMP_SLEEP:-sleep}" $((floor - now)); now=$(date -u +%s); done',
+  "fi",
   "retries=0",
   "while :; do",
   "  minute=$((now - now % 60))",

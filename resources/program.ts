@@ -4,6 +4,7 @@ import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalog";
 import type { BuildSources } from "../lib/definition";
 import { matrix } from "../lib/matrix";
 import type { Settings } from "../lib/settings";
+import type { SigningSettings } from "../lib/signing-settings";
 import { PostgresImage } from "./postgres-image";
 import { promotedImages, type PromotedImage } from "./promotion";
 
@@ -20,6 +21,8 @@ export interface ProgramOutputs {
   /** The cells this stack builds, in bake order. */
   readonly targets: string[];
   readonly catalogs: pulumi.Output<ClusterImageCatalog[]>;
+  /** How this stack's signatures are verified: its `signing` (no secret in it). A production stack verifies each testing image against its testing stack's. */
+  readonly signer: SigningSettings;
   /** The components, for callers that wire more resources to them. */
   readonly components: readonly (PostgresImage | PromotedImage)[];
 }
@@ -43,5 +46,5 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
   const built = pulumi.all(settled).apply((entries) => cells.flatMap((cell, i) => (entries[i] === undefined ? [] : [{ cell, image: entries[i] }])));
   const images = built.apply((bs) => Object.fromEntries(bs.map(({ cell, image }) => [cell.name, image])));
   const catalogs = built.apply((bs) => imageCatalogs(bs.map(({ cell, image }) => ({ cell, digest: image.digest, tags: image.tags })), settings.catalogPublisher));
-  return { images, targets: cells.map((c) => c.name), catalogs, components };
+  return { images, targets: cells.map((c) => c.name), catalogs, signer: settings.signing, components };
 }

@@ -5,9 +5,10 @@
  * exactly that digest, then signs and attests it with the production identity and verifies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, isSigning, promoteCommand } from "../lib/cosign";
+import { ENV, isSigning, promoteCommand, type CosignCommand } from "../lib/cosign";
 import type { Cell } from "../lib/matrix";
-import { planPromotions, PromotionError, testingRepository, type Promotion } from "../lib/promotion";
+import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion";
+import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/tag-command";
 import type { Settings } from "../lib/settings";
 import { signatureCommands } from "./signature";
 import { Step } from "./step";
@@ -33,12 +34,13 @@ export function oneLineRunError(message: string): pulumi.RunError {
  * The testing outputs only arrive as an Output, so a bad one fails inside apply: as a one-line
  * RunError, which every resource consuming it (and the stack outputs) then fails with; nothing runs.
  */
-export function testingPromotions(settings: Settings, cells: readonly Cell[]): pulumi.Output<Promotion[]> {
+export function testingPromotions(settings: Settings, cells: readonly Cell[]): pulumi.Output<{ promotions: Promotion[]; command: CosignCommand }> {
   const testing = new pulumi.StackReference(settings.promoteFrom);
   const source = { stack: settings.promoteFrom, testingRepository: testingRepository(settings.registry), productionRepository: settings.repository };
-  return testing.getOutput("images").apply((images: unknown) => {
+  return pulumi.all([testing.getOutput("images"), testing.getOutput("signer")]).apply(([images, signer]: unknown[]) => {
     try {
-      return planPromotions(cells, images, source);
+      // The copy verifies each testing image against the testing stack's own signer first.
+      return { promotions: planPromotions(cells, images, source), command: promoteCommand(testingSigner(signer, source)) };
     } catch (e) {
       if (e instanceof PromotionError) throw oneLineRunError(e.message);
       throw e;
@@ -51,6 +53,8 @@ export interface PromotedImageArgs {
   readonly cell: Cell;
   readonly settings: Settings;
   readonly promotion: pulumi.Output<Promotion>;
+  /** The copy, with the testing signer's verification. */
+  readonly command: pulumi.Output<CosignCommand>;
   readonly cosignPassword?: pulumi.Output<string>;
 }
 
@@ -65,20 +69,25 @@ export class PromotedImage extends pulumi.ComponentResource {
     super(PROMOTED_IMAGE_TYPE, name, {}, opts);
     const { cell, settings, promotion } = args;
     const testingDigest = promotion.apply((p) => p.digest);
-    const c = promoteCommand();
+    const c = args.command;
 
-    // Runs when created, i.e. for a new testing digest (`triggers`); an unchanged digest copies nothing.
+    // Runs when created, i.e. for a new testing digest (`triggers`), or after a refresh found a production
+    // tag missing or moved (its check is the tag step's, on the production reference); an unchanged digest
+    // copies nothing.
     const promote = new Step(
       `${cell.name}-promote`,
       {
-        script: c.script,
-        environment: {
-          ...c.environment,
-          [ENV.sourceRef]: promotion.apply((p) => p.sourceRef),
-          [ENV.digest]: testingDigest,
-          [ENV.tags]: promotion.apply((p) => p.tags.join("\n")),
-        },
+        script: c.apply((x) => x.script),
+        environment: pulumi.all([c, promotion]).apply(([x, p]) => ({
+          ...x.environment,
+          [ENV.sourceRef]: p.sourceRef,
+          [ENV.digest]: p.digest,
+          [ENV.tags]: p.tags.join("\n"),
+          [ENV.pinned]: p.pinnedTag,
+          [TAG_ENV.imageRef]: p.ref,
+        })),
         triggers: [testingDigest],
+        check: TAG_CHECK_SCRIPT,
       },
       { parent: this },
     );
@@ -109,6 +118,7 @@ export class PromotedImage extends pulumi.ComponentResource {
 
 /** One PromotedImage per cell, in order, from a single StackReference. */
 export function promotedImages(settings: Settings, cells: readonly Cell[], cosignPassword?: pulumi.Output<string>): PromotedImage[] {
-  const promotions = testingPromotions(settings, cells);
-  return cells.map((cell, i) => new PromotedImage(cell.name, { cell, settings, promotion: promotions.apply((ps) => ps[i]), cosignPassword }));
+  const planned = testingPromotions(settings, cells);
+  const command = planned.apply((p) => p.command);
+  return cells.map((cell, i) => new PromotedImage(cell.name, { cell, settings, promotion: planned.apply((p) => p.promotions[i]), command, cosignPassword }));
 }

@@ -1,7 +1,7 @@
 import { readProgramInputs } from "./config";
 import { postgresImages, type ProgramOutputs } from "./program";
 
-export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs">;
+export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs" | "signer">;
 
 /**
  * The whole Pulumi program: configuration → settings → one component per selected cell → the stack's
@@ -12,6 +12,6 @@ export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs
  */
 export function stackProgram(projectDir: string, workDir: string = process.cwd()): StackOutputs {
   const { settings, sources, secrets } = readProgramInputs(projectDir, workDir);
-  const { images, targets, catalogs } = postgresImages(settings, sources, secrets);
-  return { images, targets, catalogs };
+  const { images, targets, catalogs, signer } = postgresImages(settings, sources, secrets);
+  return { images, targets, catalogs, signer };
 }

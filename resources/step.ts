@@ -16,7 +16,9 @@
  * - refresh (`pulumi refresh`, `up --refresh`) runs the step's `check`, if it has one: a fixed script
  *   that asks the registry whether what the step made is still there (a tag, a signature, the image
  *   itself). Each line it prints is a drift, recorded in the output `drift`; the next diff of a drifted
- *   step is a replacement, so the step runs again and heals it (or fails, saying why it must not).
+ *   step is an update that runs the script again, with what it printed last time in STEP_STDOUT, so it
+ *   heals the drift (or fails, saying why it must not) and can avoid reusing what it made before (the
+ *   stamp never picks the minute of the build that was lost).
  *   A check that cannot tell (registry unreachable) fails the refresh with its message: a state that
  *   cannot be checked is not reported as checked.
  *
@@ -109,9 +111,9 @@ function sameJson(a: unknown, b: unknown): boolean {
  */
 export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> = {
   diff(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.DiffResult> {
-    // The registry lost or changed what this step made (found by the last refresh): make it again.
-    if ((olds.drift ?? "") !== "") return Promise.resolve({ changes: true, replaces: ["drift"], deleteBeforeReplace: false });
     if (!sameList(olds.triggers, news.triggers)) return Promise.resolve({ changes: true, replaces: ["triggers"], deleteBeforeReplace: false });
+    // The registry lost or changed what this step made (found by the last refresh): an update that runs it again.
+    if ((olds.drift ?? "") !== "") return Promise.resolve({ changes: true, replaces: [], deleteBeforeReplace: false });
     const changed = olds.script !== news.script || !sameJson(olds.environment, news.environment) || olds.step !== news.step || (olds.check ?? "") !== (news.check ?? "");
     // A changed secret environment alone is not visible here (it is not among the outputs) and needs no run.
     return Promise.resolve({ changes: changed, replaces: [], deleteBeforeReplace: false });
@@ -139,11 +141,14 @@ export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutpu
     return { id, props: drift === "" ? rest : { ...rest, drift } };
   },
 
-  update(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.UpdateResult<StepOutputs>> {
+  async update(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.UpdateResult<StepOutputs>> {
+    const outs = { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, ...(news.check === undefined ? {} : { check: news.check }) };
     // Not a trigger: record the new definition, run nothing, keep what the last run printed.
-    return Promise.resolve({
-      outs: { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, ...(news.check === undefined ? {} : { check: news.check }), stdout: olds.stdout },
-    });
+    if ((olds.drift ?? "") === "") return { outs: { ...outs, stdout: olds.stdout } };
+    // A drift: run again, told what the last run printed; a failure keeps the drift recorded (the update records nothing).
+    const r = await runBash(news.step, news.script, { ...news.environment, ...news.secretEnvironment, [STEP_STDOUT_ENV]: olds.stdout });
+    if (r.status !== "ok") throw new Error(`${news.step}: exited with ${r.status}${r.stderr === "" ? "" : `:\n${r.stderr}`}`);
+    return { outs: { ...outs, stdout: r.stdout.replace(/\n$/, "") } };
   },
 
   delete(): Promise<void> {

@@ -94,6 +94,8 @@ export interface ProgramOutputValues {
   readonly images: Record<string, ImageOutput>;
   readonly targets: string[];
   readonly catalogs: unknown[];
+  /** The stack's signing settings, as exported (a production stack verifies testing images against them). */
+  readonly signer: unknown;
 }
 
 export interface EvaluateOptions {
@@ -338,7 +340,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
     const program = postgresImages(inputs.settings, inputs.sources, inputs.secrets);
     t2 = performance.now();
     const [images, catalogs] = await Promise.all([outputValue(program.images), outputValue(program.catalogs)]);
-    outputs = { images, targets: program.targets, catalogs };
+    outputs = { images, targets: program.targets, catalogs, signer: program.signer };
   } catch (e) {
     errors.push(e instanceof Error ? e : new Error(String(e)));
   }

@@ -100,6 +100,16 @@ describe("promotion testing → production", () => {
     }
   });
 
+  it("the copy verifies each testing image against the testing signer and guards the production timestamped tag", () => {
+    for (const cell of CELLS) {
+      const p = byName(first, COMMAND_TYPE).get(`${cell}-promote`)!;
+      assert.equal(env(p).VERIFY_KEY, "cosign.pub", "the testing stack's verify.publicKey");
+      assert.match(p.inputs.script as string, /cosign verify --key "\$VERIFY_KEY" --insecure-ignore-tlog=true "\$SOURCE_REF"/);
+      assert.match(env(p).PINNED_TAG, new RegExp(`^${PROD_REPO.replace(/[.]/g, "\\.")}:1[78]\\.\\d+-\\d{12}-(minimal|standard)-trixie$`));
+      assert.ok((env(p).TAGS).split("\n").includes(env(p).PINNED_TAG));
+    }
+  });
+
   it("signs, attests and verifies PROD_REPO@DIGEST after the copy, with the production identity", () => {
     const commands = byName(first, COMMAND_TYPE);
     for (const cell of CELLS) {
@@ -183,7 +193,7 @@ describe("promotion testing → production", () => {
     );
     // A testing stack that built only major 17 is enough for it.
     const only17 = Object.fromEntries(Object.entries(testing.images).filter(([k]) => k.startsWith("postgresql-17-")));
-    const partial = await promote({ images: only17 }, { config: { ...PRODUCTION, targets: ["postgresql-17-*"] } });
+    const partial = await promote({ images: only17, signer: testing.signer }, { config: { ...PRODUCTION, targets: ["postgresql-17-*"] } });
     assert.ok(partial.ok, partial.error?.message);
   });
 
@@ -246,6 +256,20 @@ describe("promotion refuses testing outputs it cannot promote", () => {
     const cell = "postgresql-17-minimal-trixie";
     const t = testing.images[cell];
     assert.match(await refused({ images: { ...testing.images, [cell]: { ...t, digest: `sha256:${"f".repeat(64)}` } } }), /but its ref names sha256:/);
+  });
+
+  it("a testing stack that does not say how it signs, signs nothing, or cannot be verified: nothing is copied", async () => {
+    const unsigned = Object.fromEntries(Object.entries(testing).filter(([k]) => k !== "signer"));
+    assert.equal(
+      await refused(unsigned),
+      `postgres-images:promoteFrom: stack "org/postgres-images/testing" has no signer output; run pulumi up in it with this version of the program first (production verifies each testing image's signature before copying it)`,
+    );
+    assert.equal(
+      await refused({ ...testing, signer: { mode: "none" } }),
+      'postgres-images:promoteFrom: stack "org/postgres-images/testing" does not sign its images (signing mode none); production promotes only images it can verify as signed by the testing signer',
+    );
+    assert.match(await refused({ ...testing, signer: { mode: "key", key: "awskms://alias/cosign", tlogUpload: false } }), /signs without a verification policy \(signing\.verify\)/);
+    assert.match(await refused({ ...testing, signer: { mode: "key" } }), /has a signer output that is not a signing configuration \(postgres-images:signing\.key: /);
   });
 
   it("an unknown testing stack fails the run", async () => {

@@ -102,7 +102,7 @@ describe("cosign commands", () => {
  * same way (as ["docker", …]) and whose `imagetools inspect TAG` prints the digest `resolves[TAG]` in
  * Go-template JSON form (or fails when there is none).
  */
-function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number; failPushes?: number } = {}) {
+function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number; failPushes?: number; failVerify?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cosign-promote-"));
   // `cosign copy` fails its first `failCopies` calls (after logging them); `sleep` returns at once.
   writeFileSync(join(dir, "copies-to-fail"), String(options.failCopies ?? 0));
@@ -116,6 +116,7 @@ function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resol
     join(dir, "cosign"),
     `#!/bin/sh\n${node} -e 'const fs=require("fs");const a=process.argv.slice(1);const i=a.indexOf("--predicate");fs.appendFileSync(process.env.LOG,JSON.stringify({args:a,predicate:i>=0?fs.readFileSync(a[i+1],"utf8"):undefined})+"\\n")' -- "$@"\n` +
       `[ "$1 $2" = "download attestation" ] && cat "${dir}/attestations"\n` +
+      (options.failVerify === true ? `[ "$1" = verify ] && { echo; echo "Error: no signatures found" >&2; exit 10; }\n` : "") +
       `if [ "$1" = copy ]; then n=$(cat "${dir}/copies-to-fail"); if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${dir}/copies-to-fail"; echo "MANIFEST_BLOB_UNKNOWN" >&2; exit 1; fi; fi\nexit 0\n`,
   );
   writeFileSync(
@@ -144,10 +145,12 @@ describe("promotion commands", () => {
   const TAGS = ["reg.example/pg/postgresql:17-minimal-trixie", "reg.example/pg/postgresql:17.11-minimal-trixie", "reg.example/pg/postgresql:17.11-202611020830-minimal-trixie"];
 
   it("copies the source by digest to every tag with --force, checks each tag resolves to the digest, prints it", () => {
-    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves: Object.fromEntries(TAGS.map((t) => [t, DIGEST])) });
+    const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves: { [SOURCE]: DIGEST, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST])) } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `${DIGEST}\n`);
     assert.deepEqual(r.calls.map((c) => c.args), [
+      // The testing image verified against the testing signer before anything is copied.
+      ["verify", "--key", "cosign.pub", SOURCE],
       // The image unchanged under each tag in turn by imagetools (cosign copy races an index against
       // its manifests), then only the signatures and attestations by cosign.
       ...TAGS.map((t) => ["docker", "buildx", "imagetools", "create", "--tag", t, SOURCE]),
@@ -156,11 +159,11 @@ describe("promotion commands", () => {
   });
 
   it("retries a tag push after a registry error, and gives up after three attempts", () => {
-    const resolves = Object.fromEntries(TAGS.map((t) => [t, DIGEST]));
-    const once = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failPushes: 1 });
+    const resolves = { [SOURCE]: DIGEST, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST])) };
+    const once = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failPushes: 1 });
     assert.equal(once.status, 0, once.stderr);
     assert.equal(once.calls.filter((c) => c.args[0] === "docker").length, TAGS.length + 1);
-    const always = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failPushes: 9 });
+    const always = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failPushes: 9 });
     assert.equal(always.status, 1);
     assert.equal(always.calls.filter((c) => c.args[0] === "docker").length, 3);
     assert.match(always.stderr, new RegExp(`promote: pushing ${TAGS[0]} failed 3 times`));
@@ -168,11 +171,11 @@ describe("promotion commands", () => {
   });
 
   it("retries the signature copy after a registry error, and gives up after three attempts", () => {
-    const resolves = Object.fromEntries(TAGS.map((t) => [t, DIGEST]));
-    const once = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failCopies: 1 });
+    const resolves = { [SOURCE]: DIGEST, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST])) };
+    const once = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failCopies: 1 });
     assert.equal(once.status, 0, once.stderr);
     assert.equal(once.calls.filter((c) => c.args[0] === "copy").length, 2);
-    const always = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves, failCopies: 5 });
+    const always = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failCopies: 5 });
     assert.equal(always.status, 1);
     assert.equal(always.calls.filter((c) => c.args[0] === "copy").length, 3);
     assert.match(always.stderr, /copying the signatures and attestations of .* failed 3 times/);
@@ -181,27 +184,53 @@ describe("promotion commands", () => {
 
   it("fails loudly when a tag resolves to another digest after the copy", () => {
     const other = `sha256:${"b".repeat(64)}`;
-    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n") }, { resolves: { [TAGS[0]]: DIGEST, [TAGS[1]]: other, [TAGS[2]]: DIGEST } });
+    const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves: { [SOURCE]: DIGEST, [TAGS[0]]: DIGEST, [TAGS[1]]: other, [TAGS[2]]: DIGEST } });
     assert.notEqual(r.status, 0);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, new RegExp(`promote: ${TAGS[1]} resolves to ${other}, not ${DIGEST}`));
   });
 
   it("fails when a tag cannot be read back at all", () => {
-    const r = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS[0] }, { resolves: {} });
+    const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS[0] }, { resolves: { [SOURCE]: DIGEST } });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /resolves to nothing/);
   });
 
   it("refuses a source that is not the digest, before copying anything; hostile tags stay one argument", () => {
-    const r = fakeRun(promoteCommand(), { SOURCE_REF: "reg.example/pg/postgresql-testing:17", DIGEST, TAGS: TAGS[0] });
+    const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: "reg.example/pg/postgresql-testing:17", DIGEST, TAGS: TAGS[0] });
     assert.equal(r.status, 2);
     assert.deepEqual(r.calls, []);
     const hostile = `reg.example/x:t "$(touch pwned)" \`id\``;
-    const h = fakeRun(promoteCommand(), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [hostile]: DIGEST } });
+    const h = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [SOURCE]: DIGEST, [hostile]: DIGEST } });
     assert.equal(h.status, 0, h.stderr);
-    assert.deepEqual(h.calls[0].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
-    assert.deepEqual(h.calls[1].args, ["copy", "--only=sig,att", "--force", SOURCE, hostile]);
+    assert.deepEqual(h.calls[1].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
+    assert.deepEqual(h.calls[2].args, ["copy", "--only=sig,att", "--force", SOURCE, hostile]);
+  });
+
+  it("refuses a testing image that is gone, or not signed by the testing signer, before copying anything", () => {
+    const env = { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] };
+    const gone = fakeRun(promoteCommand(KEY), env, { resolves: {} });
+    assert.equal(gone.status, 1);
+    assert.deepEqual(gone.calls, []);
+    assert.match(gone.stderr, new RegExp(`^promote: the testing image ${SOURCE.replace(/[.]/g, "\\.")} is not in the registry \\(deleted\\?\\); nothing was copied`));
+    const unsigned = fakeRun(promoteCommand(KEY), env, { resolves: { [SOURCE]: DIGEST }, failVerify: true });
+    assert.equal(unsigned.status, 1);
+    assert.deepEqual(unsigned.calls.map((c) => c.args[0]), ["verify"], "verified, then nothing copied");
+    assert.match(unsigned.stderr, /is not signed by the testing signer, so nothing was copied: Error: no signatures found$/m);
+  });
+
+  it("verifies against a keyless testing signer's identity and issuer", () => {
+    const r = fakeRun(promoteCommand(KEYLESS), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS[0] }, { resolves: { [SOURCE]: DIGEST, [TAGS[0]]: DIGEST } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.calls[0].args, ["verify", "--certificate-identity", "ci@example.com", "--certificate-oidc-issuer", "https://issuer.example", "--rekor-url", "https://rekor.internal", "--insecure-ignore-tlog=true", SOURCE]);
+  });
+
+  it("never moves a production timestamped tag that names other content", () => {
+    const other = `sha256:${"b".repeat(64)}`;
+    const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves: { [SOURCE]: DIGEST, [TAGS[2]]: other } });
+    assert.equal(r.status, 1);
+    assert.deepEqual(r.calls.map((c) => c.args[0]), ["verify"], "nothing pushed");
+    assert.match(r.stderr, new RegExp(`promote: ${TAGS[2].replace(/[.]/g, "\\.")} already names ${other}, and the testing image is ${DIGEST}; a timestamped tag never moves`));
   });
 
   it("re-attests the copied SLSA provenance about the image's digest, with this signer", () => {

@@ -66,6 +66,7 @@ describe("promotion plan", () => {
         sourceRef: `${TESTING}@${DIGEST_A}`,
         ref: `${PROD}@${DIGEST_A}`,
         tags: [`${PROD}:17-minimal-trixie`, `${PROD}:17.11-minimal-trixie`, `${PROD}:17.11-202611020830-minimal-trixie`],
+        pinnedTag: `${PROD}:17.11-202611020830-minimal-trixie`,
         platforms: ["linux/amd64", "linux/arm64"],
       },
       {
@@ -74,9 +75,15 @@ describe("promotion plan", () => {
         sourceRef: `${TESTING}@${DIGEST_B}`,
         ref: `${PROD}@${DIGEST_B}`,
         tags: [`${PROD}:19beta3-minimal-trixie`, `${PROD}:19beta3-202611020830-minimal-trixie`],
+        pinnedTag: `${PROD}:19beta3-202611020830-minimal-trixie`,
         platforms: ["linux/amd64", "linux/arm64"],
       },
     ]);
+  });
+
+  it("a cell without a timestamped tag cannot be promoted: it has no tag that never moves", () => {
+    const t = (IMAGES as Record<string, { tags: string[] }>)["postgresql-17-minimal-trixie"];
+    refusal({ ...IMAGES, "postgresql-17-minimal-trixie": { ...t, tags: t.tags.filter((x) => !/-\d{12}-/.test(x)) } }, /has no timestamped tag \(.*postgresql-testing:17\.11-YYYYMMDDhhmm-minimal-trixie\) for cell "postgresql-17-minimal-trixie"$/);
   });
 
   it("replaces only the repository prefix, not a look-alike inside the tag", () => {

@@ -35,7 +35,7 @@ function fakes(existing: readonly string[], options: { docker?: boolean } = {}):
   const clock = join(dir, "clock");
   // PATH holds the fakes and the few tools they use, nothing else: no real docker (/bin is /usr/bin here).
   mkdirSync(join(dir, "tools"));
-  for (const tool of ["cat", "grep"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
+  for (const tool of ["cat", "grep", "sed"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
   writeFileSync(join(dir, "tags"), existing.map((t) => `${t}\n`).join(""));
   if (options.docker !== false) {
     // `docker buildx imagetools inspect TAG`: 0 when TAG is listed, 1 ("not found") otherwise.
@@ -181,6 +181,30 @@ describe("the timestamped tag's parts", () => {
     }
     const c = cells.find((x) => x.name === "postgresql-19beta3-system-bookworm")!;
     assert.deepEqual(timestampedTagParts(c), { prefix: "registry.internal:5000/pg/postgresql-testing:19beta3-", suffix: "-system-bookworm" });
+  });
+});
+
+describe("stamp run again after the registry lost the build", () => {
+  it("never the lost build's minute: waits for the next one and says so", () => {
+    // The lost build was stamped 08:30:10; it is 08:30:40 now.
+    const r = fakes([]).run(T0, { STEP_STDOUT: "2026-11-02T08:30:10Z\nabc123" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.slept, [20]);
+    assert.equal(r.stdout, "2026-11-02T08:31:00Z\n\n");
+    assert.match(r.stderr, /stamp: the lost build's minute \(2026-11-02T08:30:10Z\) is never used again; waiting 20 s for the next minute/);
+  });
+
+  it("a lost build of an earlier minute: no wait", () => {
+    const r = fakes([]).run(T0, { STEP_STDOUT: "2026-11-02T08:29:59Z" });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.slept, []);
+    assert.equal(r.stdout, "2026-11-02T08:30:40Z\n\n");
+  });
+
+  it("a record that is not a time: fails", () => {
+    const r = fakes([]).run(T0, { STEP_STDOUT: "yesterday-ish" });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /stamp: the last build time yesterday-ish is not a time/);
   });
 });
 

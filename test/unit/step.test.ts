@@ -63,9 +63,17 @@ describe("step provider", () => {
     });
   });
 
-  it("diff: a drifted step is replaced (it runs again) whatever else changed", async () => {
-    assert.deepEqual(await provider.diff("id", { ...OLDS, drift: "r:17 is missing" }, INPUTS), { changes: true, replaces: ["drift"], deleteBeforeReplace: false });
+  it("diff: a drifted step is an update (which runs it again); changed triggers still replace", async () => {
+    assert.deepEqual(await provider.diff("id", { ...OLDS, drift: "r:17 is missing" }, INPUTS), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual((await provider.diff("id", { ...OLDS, drift: "r:17 is missing" }, { ...INPUTS, triggers: ["sha256:2"] })).replaces, ["triggers"]);
     // A new check text alone is an update that runs nothing.
     assert.deepEqual(await provider.diff("id", OLDS, { ...INPUTS, check: "true" }), { changes: true, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("update of a drifted step runs the script again, told what it printed last time, and records the new output", async () => {
+    const news: StepInputs = { ...INPUTS, script: 'printf "%s|%s|%s" "$STEP_STDOUT" "$IMAGE_REF" "$COSIGN_PASSWORD"' };
+    const { outs } = await provider.update("id", { ...OLDS, drift: "r:17 is missing" }, news);
+    assert.deepEqual(outs, { script: news.script, environment: INPUTS.environment, triggers: INPUTS.triggers, step: "cell-sign", stdout: "printed before|r@sha256:1|pw" });
+    await assert.rejects(provider.update("id", { ...OLDS, drift: "x" }, { ...INPUTS, script: "echo no >&2; exit 4" }), { message: "cell-sign: exited with status 4:\nno" });
   });
 });
