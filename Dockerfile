@@ -6,9 +6,14 @@
 #   PG_VERSION      17.11, or a preview in Debian's naming: 19~beta3
 #   PG_MAJOR        17 (19 for 19~beta3)
 #   PG_PACKAGES     pgdg (default, production: apt.postgresql.org, version pinned to PG_VERSION)
-#                   debian (the base distribution's own archive, only its one PostgreSQL major; for
-#                   machines that cannot reach apt.postgresql.org; the build fails when that major is
-#                   not PG_MAJOR, and notes it when the minor differs from PG_VERSION)
+#                   debian (the base distribution's own archive, only its one PostgreSQL major at its
+#                   current minor; for machines that cannot reach apt.postgresql.org; ask it with
+#                   scripts/archive-pg-version.sh). Either way the build fails unless the installed
+#                   PostgreSQL is PG_VERSION: a tag, a label and PG_VERSION never name another one.
+#
+# Every stage upgrades the base's packages (apt-get upgrade, as upstream since its #498) and fails if any
+# installed package still has a newer version in its archive, so a rebuild ships the archive's fixes.
+# postgresql-MAJOR and its client are held at PG_VERSION (apt-mark hold, kept in the image).
 #   EXTENSIONS      Debian package names, space separated (postgresql-17-pgaudit ...), may be empty
 #   STANDARD_ADDITIONAL_POSTGRES_PACKAGES  e.g. postgresql-18-jit, may be empty
 #   BARMAN_VERSION  Barman release for the system stage
@@ -63,6 +68,7 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
     mkdir -p /etc/postgresql-common/createcluster.d; \
     echo 'create_main_cluster = false' > /etc/postgresql-common/createcluster.d/00-no-main-cluster.conf; \
     apt-get update; \
+    apt-get upgrade -y; \
     if [ "$PG_PACKAGES" = pgdg ]; then \
       apt-get install -y --no-install-recommends postgresql-common ca-certificates gnupg; \
       build_ca; \
@@ -80,6 +86,8 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
       apt-cache show "postgresql-$PG_MAJOR" >/dev/null 2>&1 || fail "PG_PACKAGES=debian: $(. /etc/os-release; echo "$PRETTY_NAME") has no package postgresql-$PG_MAJOR; its archive has: $(apt-cache pkgnames postgresql- | grep -E '^postgresql-[0-9]+$' | sort | tr '\n' ' ')"; \
       apt-get install -y --no-install-recommends libsasl2-modules libldap-common "postgresql-$PG_MAJOR"; \
     fi; \
+    # Held, so the upgrades of this and later stages (and of images built FROM these) keep PG_VERSION. \
+    apt-mark hold "postgresql-$PG_MAJOR" "postgresql-client-$PG_MAJOR" >/dev/null; \
     pkg_version=$(dpkg-query -W -f='${Version}' "postgresql-$PG_MAJOR"); \
     server_version=$("/usr/lib/postgresql/$PG_MAJOR/bin/postgres" --version | awk '{print $3}'); \
     server_major=$(echo "$server_version" | sed -E 's/^([0-9]+).*/\1/'); \
@@ -88,10 +96,11 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
     case "${PG_VERSION:-}" in \
       ''|"$PG_MAJOR") ;; \
       *) case "$pkg_version" in "$PG_VERSION"-*) ;; \
-           *) [ "$PG_PACKAGES" = debian ] || fail "installed $pkg_version does not match PG_VERSION=$PG_VERSION"; \
-              echo "NOTE: PG_VERSION=$PG_VERSION asked for, the base's archive has $pkg_version (it keeps only the current minor)";; \
+           *) fail "installed postgresql-$PG_MAJOR $pkg_version is not PG_VERSION=$PG_VERSION, so its tags and labels would lie; $([ "$PG_PACKAGES" = debian ] && echo "the base's archive has only ${pkg_version%%-*}: set postgres-images:postgresVersions to it (scripts/archive-pg-version.sh asks the archive)" || echo "apt.postgresql.org did not install the version asked for")";; \
          esac;; \
     esac; \
+    upgradable=$(apt-get -s upgrade | sed -n 's/^Inst \([^ ]*\).*/\1/p' | tr '\n' ' '); \
+    [ -z "$upgradable" ] || fail "packages with a newer version in the archive after apt-get upgrade: $upgradable"; \
     mkdir -p "$PGDATA"; \
     chown 26:postgres /var/lib/postgresql "$PGDATA"; \
     chmod 0700 "$PGDATA"; \
@@ -115,7 +124,10 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
     . /run/build-ca-helper.sh; \
     build_ca; \
     apt-get update; \
+    apt-get upgrade -y; \
     apt-get install -y --no-install-recommends locales-all ${STANDARD_ADDITIONAL_POSTGRES_PACKAGES:-} ${EXTENSIONS:-}; \
+    upgradable=$(apt-get -s upgrade | sed -n 's/^Inst \([^ ]*\).*/\1/p' | tr '\n' ' '); \
+    [ -z "$upgradable" ] || { echo "ERROR: packages with a newer version in the archive after apt-get upgrade: $upgradable" >&2; exit 1; }; \
     apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
     rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/*
 USER 26
@@ -138,6 +150,7 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
     . /run/build-ca-helper.sh; \
     build_ca; \
     apt-get update; \
+    apt-get upgrade -y; \
     case "$BARMAN_SOURCE" in \
     pypi) \
       # build-essential and python3-dev build lz4 on arm64, which has no pre-compiled wheel \
@@ -155,6 +168,8 @@ RUN --mount=type=secret,id=ca-certificates,required=false \
     *) echo "ERROR: BARMAN_SOURCE must be 'pypi' or 'debian', got '$BARMAN_SOURCE'" >&2; exit 1 ;; \
     esac; \
     barman-cloud-backup --version; \
+    upgradable=$(apt-get -s upgrade | sed -n 's/^Inst \([^ ]*\).*/\1/p' | tr '\n' ' '); \
+    [ -z "$upgradable" ] || { echo "ERROR: packages with a newer version in the archive after apt-get upgrade: $upgradable" >&2; exit 1; }; \
     apt-get purge -y --auto-remove -o APT::AutoRemove::RecommendsImportant=false; \
     rm -rf /var/lib/apt/lists/* /var/cache/* /var/log/* /root/.cache
 USER 26

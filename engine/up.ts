@@ -7,10 +7,12 @@
  * --work-dir: the folder with Pulumi.yaml and the stack file (default: the project), for stacks kept
  * outside the project (the real-tools tier runs this driver on its own stacks).
  *
- * --local-base replaces the stack's bases by REF and installs PostgreSQL from the base's own Debian
- * archive (`PG_PACKAGES: debian`): what a machine without Docker Hub or the PostgreSQL repository needs.
- * The replacement goes into a stack file of its own beside the state (`--config-file`), so the committed
- * `Pulumi.<stack>.yaml` stays what a user reads.
+ * --local-base deploys the stack `<stack>-local` instead: its own stack file, `Pulumi.<stack>-local.yaml`
+ * (git-ignored), is written from `Pulumi.<stack>.yaml` with the bases replaced by REF, PostgreSQL from the
+ * base's own Debian archive (`PG_PACKAGES: debian`) and each major at the minor that archive has (asked
+ * with scripts/archive-pg-version.sh), so tags name what is installed. What a machine without Docker Hub
+ * or the PostgreSQL repository needs; the committed `Pulumi.<stack>.yaml` stays what a user reads, and
+ * `pulumi preview --stack <stack>-local` with the CLI reads the same file `npm run up` deployed.
  *
  * Before the engine starts, on the file backend: a lock left by a killed run of this machine is cleared
  * (one line says whose), what that run left running is stopped (engine/run-record.ts), and a state file
@@ -18,15 +20,16 @@
  * that also drops the creates a killed run left pending), so what was deleted, moved or left unsigned is
  * made again by the same run.
  */
+import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
-import { parseDocument } from "yaml";
+import { parseDocument, Scalar } from "yaml";
 import { stackSettings } from "../cli/stack-settings";
 import { UserError } from "../lib/errors";
 import type { ImageOutput } from "../lib/outputs";
-import { NAMESPACE } from "../lib/settings";
+import { NAMESPACE, type Settings } from "../lib/settings";
 import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
 import { commandErrorLines, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";
@@ -61,16 +64,33 @@ function readArgs(argv: string[]): Args {
   return { stack, localBase: values["local-base"], preview: values.preview ?? false, workDir: resolve(values["work-dir"] ?? PROJECT_DIR) };
 }
 
-/** Pulumi.<stack>.yaml with the bases replaced by the local one, written beside the state; its path. */
-function localStackFile(workDir: string, stack: string, base: string, stateDir: string): string {
+/**
+ * Writes `Pulumi.<stack>-local.yaml` beside `Pulumi.<stack>.yaml`: the local base, PostgreSQL from its
+ * archive at the archive's minor of each major, no previews (the archive has none); returns the stack name.
+ */
+function writeLocalStack(workDir: string, stack: string, base: string, settings: Settings): string {
   const file = join(workDir, `Pulumi.${stack}.yaml`);
+  const local = `${stack}-local`;
   const doc = parseDocument(readFileSync(file, "utf8"));
   doc.setIn(["config", `${NAMESPACE}:bases`], [base]);
   const args = (doc.getIn(["config", `${NAMESPACE}:buildArgs`]) as { toJSON?: () => unknown } | undefined)?.toJSON?.() ?? {};
   doc.setIn(["config", `${NAMESPACE}:buildArgs`], { ...(args as Record<string, string>), PG_PACKAGES: "debian" });
-  const out = join(stateDir, `Pulumi.${stack}.local.yaml`);
-  writeFileSync(out, `# Written by npm run up from ${file} for a machine without Docker Hub: the local base, PostgreSQL from Debian.\n${doc.toString()}`);
-  return out;
+  const versions = settings.versions.filter((v) => v.preview === undefined).map((v) => archiveVersion(base, String(v.major)));
+  doc.setIn(["config", `${NAMESPACE}:postgresVersions`], doc.createNode(versions.map((v) => new Scalar(v)), { flow: false }));
+  for (const node of (doc.getIn(["config", `${NAMESPACE}:postgresVersions`]) as { items: Scalar[] }).items) node.type = Scalar.QUOTE_DOUBLE;
+  doc.setIn(["config", `${NAMESPACE}:previewVersions`], []);
+  writeFileSync(
+    join(workDir, `Pulumi.${local}.yaml`),
+    `# Written by npm run up from ${file.slice(workDir.length + 1)} for a machine without Docker Hub or the PostgreSQL\n# repository: the local base, PostgreSQL ${versions.join(", ")} from its Debian archive. Edit ${file.slice(workDir.length + 1)} instead.\n${doc.toString()}`,
+  );
+  return local;
+}
+
+/** The MAJOR.MINOR the base's own archive installs for `major` (scripts/archive-pg-version.sh). */
+function archiveVersion(base: string, major: string): string {
+  const r = spawnSync("bash", [join(PROJECT_DIR, "scripts/archive-pg-version.sh"), base, major], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status !== 0) throw new UserError(`${NAMESPACE}:postgresVersions: ${(r.stderr.trim().split("\n").pop() ?? "").replace(/^archive-pg-version: /, "")}; a machine without the PostgreSQL repository builds only what the base's Debian archive has`);
+  return r.stdout.trim();
 }
 
 const say = (line: string): void => {
@@ -111,15 +131,16 @@ function printImages(stack: string, images: Record<string, ImageOutput>): void {
 async function main(): Promise<void> {
   const args = readArgs(process.argv.slice(2));
   // The stack file first: a bad one is one line naming the file (and line), before any engine starts.
-  stackSettings(args.workDir, args.stack);
+  const settings = stackSettings(args.workDir, args.stack);
   const env = useEngine();
   const fileBackend = (env.PULUMI_BACKEND_URL ?? "").startsWith("file://");
   const stateDir = fileBackend ? env.PULUMI_BACKEND_URL.slice("file://".length) : PROJECT_DIR;
-  const recovered = fileBackend ? await recover(stateDir, args.stack) : undefined;
-  const stack = await openStack({ stack: args.stack, workDir: args.workDir });
-  const configFile = args.localBase === undefined ? undefined : localStackFile(args.workDir, args.stack, args.localBase, stateDir);
+  const name = args.localBase === undefined ? args.stack : writeLocalStack(args.workDir, args.stack, args.localBase, settings);
+  if (name !== args.stack) say(`deploying stack ${name} (Pulumi.${name}.yaml, written from Pulumi.${args.stack}.yaml for this machine)`);
+  const recovered = fileBackend ? await recover(stateDir, name) : undefined;
+  const stack = await openStack({ stack: name, workDir: args.workDir });
   const report = runReport();
-  const common = { configFile, onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
+  const common = { onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
   try {
     if (args.preview) {
       // A preview writes no state: the engine's intermediate snapshots are skipped (PULUMI_SKIP_CHECKPOINTS).
@@ -141,10 +162,10 @@ async function main(): Promise<void> {
     }
     throw e;
   } finally {
-    if (recovered !== undefined) endRun(stateDir, args.stack, recovered.run);
+    if (recovered !== undefined) endRun(stateDir, name, recovered.run);
   }
   const outputs = await stack.outputs();
-  printImages(args.stack, (outputs.images?.value ?? {}) as Record<string, ImageOutput>);
+  printImages(name, (outputs.images?.value ?? {}) as Record<string, ImageOutput>);
 }
 
 main().catch((e: unknown) => {

@@ -8,13 +8,13 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { engine, STEP_TYPE, TierStack } from "./engine";
 import { splitRef } from "./registry";
-import { baseRef as localBase, cosign as cosignWith, requireTools, sh, signatureCount, type ImageOutput } from "./support";
+import { baseRef as localBase, cosign as cosignWith, requireTools, sh, signatureCount, stubContext, type ImageOutput } from "./support";
 import { ROOT } from "../helpers";
 
 const WORK = mkdtempSync(join(tmpdir(), "pgi-drift-"));
@@ -92,10 +92,8 @@ describe("the state and the registry under faults", { timeout: 30 * 60 * 1000 },
     engine(join(WORK, "state"));
     base = localBase();
     cosign(["generate-key-pair"]);
-    const ctx = join(WORK, "context");
-    mkdirSync(ctx);
     // Stages named as the project's; a build lasts STUB_SLEEP seconds, so a run can be killed during it.
-    writeFileSync(join(ctx, "Dockerfile"), ["ARG BASE", "FROM ${BASE} AS minimal", "ARG STUB_SLEEP=0", 'RUN sleep "$STUB_SLEEP"', "FROM minimal AS standard", "FROM standard AS system", ""].join("\n"));
+    const stub = stubContext(join(WORK, "context"));
     stack = new TierStack(
       "drift",
       {
@@ -107,8 +105,7 @@ describe("the state and the registry under faults", { timeout: 30 * 60 * 1000 },
         platforms: ["linux/amd64"],
         buildArgs: { STUB_SLEEP: "0" },
         builder: process.env.E2E_BUILDER ?? "postgres-images",
-        context: ctx,
-        dockerfile: join(ctx, "Dockerfile"),
+        ...stub,
         signing: { mode: "key", key: join(WORK, "cosign.key"), tlogUpload: false, verify: { publicKey: join(WORK, "cosign.pub") } },
       },
       { cosignPassword: PASSWORD },

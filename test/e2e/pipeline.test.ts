@@ -13,7 +13,7 @@ import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
 import { count, engine, IMAGE_TYPE, ran, STEP_TYPE, TierStack, type RunResult } from "./engine";
 import { getBlob, getManifest, INDEX, MANIFEST, platformManifests, splitRef } from "./registry";
-import { baseRef as localBase, cosign as cosignWith, requireTools, resolvedDigest, secondsSince, sh, signatureCount, statements, type ImageOutput } from "./support";
+import { archivePgVersion, baseRef as localBase, cosign as cosignWith, requireTools, resolvedDigest, secondsSince, sh, signatureCount, statements, type ImageOutput } from "./support";
 import { ROOT } from "../helpers";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
@@ -28,6 +28,8 @@ const BUILDER = process.env.E2E_BUILDER ?? "postgres-images";
 
 const timings: Record<string, number> = {};
 let baseRef = "";
+/** The PostgreSQL the base's archive installs, MAJOR.MINOR: the stack names it, so its tags do. */
+let version = "";
 let config: Record<string, unknown> = {};
 let stack: TierStack;
 let first: RunResult;
@@ -73,6 +75,7 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     requireTools();
     engine(join(WORK, "state"));
     baseRef = localBase();
+    version = archivePgVersion(baseRef, MAJOR);
     assert.match(baseRef, /^localhost:5000\/debian:trixie-slim@sha256:[0-9a-f]{64}$/);
     cosign(["generate-key-pair"]);
     const revision = sh("git", ["rev-parse", "HEAD"], { allowFail: true }).stdout.trim();
@@ -80,8 +83,8 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
       registry: REGISTRY,
       environment: "testing",
       revision,
-      // Debian's archive has only the current minor: the Dockerfile's debian mode checks the major, the minor is the label's.
-      postgresVersions: [`${MAJOR}.12`],
+      // Debian's archive has only its current minor, and the build refuses any other: ask it.
+      postgresVersions: [version],
       previewVersions: [],
       imageTypes: TYPES,
       bases: [baseRef],
@@ -147,7 +150,7 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
         assert.deepEqual(manifest.annotations, index.annotations, `${name} ${d.platform!.architecture}: manifest annotations equal the index's`);
         assert.ok(!Object.keys(manifest.annotations ?? {}).some((k) => k.includes(",")), "no comma-form annotation keys");
         const cfg = await getBlob<{ config: { Labels: Record<string, string>; User: string; StopSignal?: string } }>(host, repo, manifest.config!.digest);
-        assert.equal(cfg.config.Labels["org.opencontainers.image.title"], `CloudNativePG PostgreSQL ${MAJOR}.12 ${name.split("-")[2]}`);
+        assert.equal(cfg.config.Labels["org.opencontainers.image.title"], `CloudNativePG PostgreSQL ${version} ${name.split("-")[2]}`);
         assert.equal(cfg.config.Labels["org.opencontainers.image.created"], created);
         assert.equal(cfg.config.Labels["org.opencontainers.image.base.digest"], baseRef.split("@")[1]);
         assert.equal(cfg.config.Labels["org.opencontainers.image.base.name"], "localhost:5000/debian:trixie-slim");
@@ -156,7 +159,7 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
       }
       // The timestamped tag carries the same instant as the created annotation.
       const stampTag = created!.replace(/[-:T]/g, "").slice(0, 12);
-      assert.ok(img.tags.includes(`${REPO}:${MAJOR}.12-${stampTag}-${name.split("-")[2]}-trixie`), `${name}: timestamped tag ${stampTag}`);
+      assert.ok(img.tags.includes(`${REPO}:${version}-${stampTag}-${name.split("-")[2]}-trixie`), `${name}: timestamped tag ${stampTag}`);
     }
   });
 
@@ -200,11 +203,23 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     it(`runs on ${platform}: uid 26, the right major, initdb + start + SELECT 1`, () => {
       for (const [name, img] of Object.entries(images)) {
         assert.equal(run(img.ref, platform, "id -u"), "26", name);
-        assert.match(run(img.ref, platform, "postgres --version"), new RegExp(`^postgres \\(PostgreSQL\\) ${MAJOR}\\.`), name);
+        // The tags never lie: the version tag names exactly the PostgreSQL installed.
+        const versionTag = img.tags.find((t) => t.endsWith(`:${version}-${name.split("-")[2]}-trixie`));
+        assert.ok(versionTag !== undefined, `${name}: a ${version} tag`);
+        assert.match(run(versionTag, platform, "postgres --version"), new RegExp(`^postgres \\(PostgreSQL\\) ${version.replace(".", "\\.")} `), name);
         assert.equal(run(img.ref, platform, `${START_SERVER}\npsql -h /tmp -U postgres -Atc 'SELECT 1'`), "1", name);
         for (const bin of ["initdb", "postgres", "pg_ctl", "pg_controldata", "pg_basebackup"]) run(img.ref, platform, `command -v ${bin} >/dev/null`);
       }
     });
+
+    if (platform === "linux/amd64") {
+      it("patched: no installed package has a newer version in the image's own archive (apt list --upgradable)", () => {
+        for (const [name, img] of Object.entries(images)) {
+          const out = sh("docker", ["run", "--rm", "--user", "0", "--platform", platform, "--entrypoint", "bash", img.ref, "-ec", "apt-get update -qq >/dev/null 2>&1; apt list --upgradable 2>/dev/null | grep -v '^Listing' || true"]).stdout.trim();
+          assert.equal(out, "", `${name}: upgradable packages`);
+        }
+      });
+    }
 
     it(`standard on ${platform}: en_US.UTF-8, CREATE EXTENSION vector, pgaudit and pg_failover_slots preloaded`, () => {
       const ref = images[`postgresql-${MAJOR}-standard-trixie`].ref;

@@ -16,7 +16,7 @@ import { ROOT } from "../helpers";
 import { catalogProblems } from "../catalog-schema";
 import { engine, IMAGE_TYPE, ran, TierStack, type RunResult } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
-import { baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
+import { archivePgVersion, baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
 
 const PLATFORMS = ["linux/amd64", "linux/arm64"];
 const CELL = "postgresql-17-minimal-trixie";
@@ -48,7 +48,7 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
       registry: REGISTRY,
       environment: "testing",
       revision: sh("git", ["rev-parse", "HEAD"], { allowFail: true }).stdout.trim(),
-      postgresVersions: ["17.12"],
+      postgresVersions: [archivePgVersion(base, 17)],
       previewVersions: [],
       imageTypes: ["minimal"],
       bases: [base],

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { engine, TierStack } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
-import { baseRef, requireTools, sh } from "./support";
+import { archivePgVersion, baseRef, requireTools, sh } from "./support";
 import { ROOT } from "../helpers";
 
 const WORK = mkdtempSync(join(tmpdir(), "pgi-scale-"));
@@ -49,7 +49,7 @@ describe("a two-node builder, one node per platform", { timeout: 30 * 60 * 1000 
       "scale",
       {
         registry: `localhost:5000/e2e-scale-${Date.now()}`,
-        postgresVersions: ["17.12"],
+        postgresVersions: [archivePgVersion(baseRef(), 17)],
         previewVersions: [],
         imageTypes: ["minimal"],
         bases: [baseRef()],

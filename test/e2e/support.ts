@@ -1,5 +1,6 @@
 /** Helpers shared by the real-tools tests: running tools, cosign with the run's key, reading signatures. */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers";
 import { splitRef } from "./registry";
@@ -26,6 +27,22 @@ export function requireTools(): void {
 /** The local Debian base, `localhost:5000/debian:trixie-slim@sha256:…`. */
 export function baseRef(): string {
   return sh("bash", [join(ROOT, "scripts/e2e-env.sh"), "base-ref"]).stdout.trim();
+}
+
+/** The MAJOR.MINOR of `major` that the base's own Debian archive installs (PG_PACKAGES=debian builds exactly that). */
+export function archivePgVersion(base: string, major: number): string {
+  return sh("bash", [join(ROOT, "scripts/archive-pg-version.sh"), base, String(major)]).stdout.trim();
+}
+
+/**
+ * A build context whose Dockerfile has the project's stage names and builds in a moment (a RUN that
+ * sleeps STUB_SLEEP seconds, 0 by default): for the tests of what the engine decides, not of PostgreSQL.
+ */
+export function stubContext(dir: string): { context: string; dockerfile: string } {
+  mkdirSync(dir, { recursive: true });
+  const dockerfile = join(dir, "Dockerfile");
+  writeFileSync(dockerfile, ["ARG BASE", "FROM ${BASE} AS minimal", "ARG STUB_SLEEP=0", 'RUN sleep "$STUB_SLEEP"', "FROM minimal AS standard", "FROM standard AS system", ""].join("\n"));
+  return { context: dir, dockerfile };
 }
 
 /** cosign in `cwd` with the key's password in its environment. */

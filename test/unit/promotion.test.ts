@@ -82,7 +82,7 @@ describe("promotion plan", () => {
   });
 
   it("a cell without a timestamped tag cannot be promoted: it has no tag that never moves", () => {
-    const t = (IMAGES as Record<string, { tags: string[] }>)["postgresql-17-minimal-trixie"];
+    const t = IMAGES["postgresql-17-minimal-trixie"];
     refusal({ ...IMAGES, "postgresql-17-minimal-trixie": { ...t, tags: t.tags.filter((x) => !/-\d{12}-/.test(x)) } }, /has no timestamped tag \(.*postgresql-testing:17\.11-YYYYMMDDhhmm-minimal-trixie\) for cell "postgresql-17-minimal-trixie"$/);
   });
 
