@@ -90,40 +90,44 @@ export class PostgresImage extends pulumi.ComponentResource {
     this.digest = image.digest;
     this.ref = imageRef(cell.repository, image.digest);
 
-    // Tags the pushed digest, refusing to move the timestamped tag (lib/tag-command.ts). Runs for a new
-    // digest or a new set of tags, or after a refresh found a tag missing or moved; prints the digest
-    // once every tag resolves to it.
-    const tagged = new Step(
-      `${cell.name}-tags`,
-      {
-        script: TAG_SCRIPT,
-        environment: {
-          [TAG_ENV.imageRef]: this.ref,
-          [TAG_ENV.digest]: image.digest,
-          [TAG_ENV.pinned]: stamp.apply((s) => timestampedTag(cell, s)),
-          [TAG_ENV.tags]: stamped.tags.apply((t) => t.join("\n")),
+    // Tags the pushed digest, refusing to move the timestamped tag (lib/tag-command.ts), in two steps: the
+    // timestamped tag first (it names this build alone), the rolling tags (`17-minimal-trixie`, ...) only
+    // once the digest is signed, verified and attested, so no one pulls an unsigned image by a moving tag.
+    // Each runs for a new digest or a new set of its tags, or after a refresh found one of them missing or
+    // moved; each prints the digest once its tags resolve to it.
+    const pinned = stamp.apply((s) => timestampedTag(cell, s));
+    const rolling = pulumi.all([stamped.tags, pinned]).apply(([t, p]) => t.filter((x) => x !== p).join("\n"));
+    const tagStep = (name: string, tags: pulumi.Input<string>, dependsOn: pulumi.Resource[]): Step =>
+      new Step(
+        name,
+        {
+          script: TAG_SCRIPT,
+          environment: { [TAG_ENV.imageRef]: this.ref, [TAG_ENV.digest]: image.digest, [TAG_ENV.pinned]: pinned, [TAG_ENV.tags]: tags },
+          triggers: [image.digest, tags],
+          check: TAG_CHECK_SCRIPT,
         },
-        triggers: [image.digest, stamped.tags.apply((t) => t.join("\n"))],
-        check: TAG_CHECK_SCRIPT,
-      },
-      { parent: this },
-    );
-    this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
+        { parent: this, dependsOn },
+      );
+    const tagged = tagStep(`${cell.name}-tags`, pinned, []);
     this.platforms = pulumi.output([...cell.platforms]);
 
-    if (isSigning(settings.signing)) {
-      signatureCommands(
-        {
-          cell,
-          digest: image.digest,
-          signing: settings.signing,
-          password: args.cosignPassword,
-          provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
-          after: [tagged],
-        },
-        this,
-      );
-    }
+    const signature = isSigning(settings.signing)
+      ? signatureCommands(
+          {
+            cell,
+            digest: image.digest,
+            signing: settings.signing,
+            password: args.cosignPassword,
+            provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
+            after: [tagged],
+          },
+          this,
+        )
+      : undefined;
+    const signed = signature === undefined ? [tagged] : [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
+    const rolled = tagStep(`${cell.name}-rolling-tags`, rolling, signed);
+    // Listed once every tag names the digest (a cell whose signing failed is not: its rolling tags did not move).
+    this.tags = pulumi.all([tagged.stdout, rolled.stdout, stamped.tags]).apply(([, , t]) => [...t]);
 
     // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering
     // them here too would report a failed cell a second time, as an unhandled exception of the program.

@@ -339,6 +339,10 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     const unsigned = signedNow.filter(([, c]) => c === 0).map(([n]) => n);
     assert.equal(unsigned.length, 1, `exactly one cell left unsigned, the others signed (continue-on-error): ${JSON.stringify(signedNow)}`);
     const digestBefore = await digestInState(unsigned[0]);
+    // Its timestamped tag names the new build; its rolling tags did not move to the unsigned digest.
+    const rollingTag = `${REPO}:${MAJOR}-${unsigned[0].split("-")[2]}-trixie`;
+    assert.notEqual(resolvedDigest(rollingTag), digestBefore, `${rollingTag} must not name an unsigned digest`);
+    assert.equal(cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", `${REPO}@${resolvedDigest(rollingTag)}`], true).status, 0, `${rollingTag} names a signed digest`);
     const again = await stack.up();
     assert.deepEqual(ran(again).filter((n) => n.endsWith("-sign")), [`${unsigned[0]}-sign`]);
     assert.equal(count(again, IMAGE_TYPE, "update") + count(again, IMAGE_TYPE, "create"), 0, "nothing rebuilt");
@@ -346,6 +350,7 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     assert.equal(images[unsigned[0]].digest, digestBefore, "the same digest");
     const ok = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", images[unsigned[0]].ref], true);
     assert.equal(ok.status, 0, ok.stderr);
+    assert.equal(resolvedDigest(rollingTag), digestBefore, "signed now, the rolling tag follows it");
   });
 
   it("a cell removed from the config leaves the state, and its image stays in the registry", async () => {

@@ -86,28 +86,40 @@ describe("golden stack under mocks", () => {
     }
   });
 
-  it("tags each pushed digest with the fixture's tags in its own tag step, after the Image", () => {
+  it("tags each pushed digest with the fixture's tags: the timestamped one after the Image, the rolling ones once it is signed", () => {
     const images = byName(run, IMAGE_TYPE);
     const commands = byName(run, COMMAND_TYPE);
     for (const [name, t] of Object.entries(expected.target)) {
       const digest = images.get(name)!.outputs.digest as string;
       const repo = repositoryOf(t.tags);
-      const step = commands.get(`${name}-tags`);
-      assert.ok(step, `${name}-tags`);
-      assert.equal(step.inputs.script, TAG_SCRIPT, name);
-      assert.deepEqual(
-        step.inputs.environment,
-        { IMAGE_REF: `${repo}@${digest}`, DIGEST: digest, PINNED_TAG: timestampedOf(t.tags), TAGS: t.tags.join("\n") },
-        `${name}: the fixture's tags, one per line, and the timestamped one pinned`,
-      );
-      assert.deepEqual(step.inputs.triggers, [digest, t.tags.join("\n")], `${name}: tagged again for a new digest or new tags`);
-      assert.ok(step.dependencies.includes(`${IMAGE_TYPE}::${name}`), `${name}: tags what the Image pushed`);
-      for (const value of [digest, repo]) assert.ok(!String(step.inputs.script).includes(value), `${name}: ${value} stays out of the script`);
-      // The harness's tag step prints DIGEST, as the real one does once every tag resolves to it.
-      assert.equal(step.outputs.stdout, digest, name);
+      const pinned = timestampedOf(t.tags);
+      const rolling = t.tags.filter((x) => x !== pinned);
+      assert.equal(rolling.length, t.tags.length - 1, `${name}: one timestamped tag`);
+      for (const [stepName, tags] of [
+        [`${name}-tags`, [pinned]],
+        [`${name}-rolling-tags`, rolling],
+      ] as const) {
+        const step = commands.get(stepName);
+        assert.ok(step, stepName);
+        assert.equal(step.inputs.script, TAG_SCRIPT, stepName);
+        assert.deepEqual(step.inputs.environment, { IMAGE_REF: `${repo}@${digest}`, DIGEST: digest, PINNED_TAG: pinned, TAGS: tags.join("\n") }, `${stepName}: its tags, one per line, and the timestamped one pinned`);
+        assert.deepEqual(step.inputs.triggers, [digest, tags.join("\n")], `${stepName}: tagged again for a new digest or new tags`);
+        assert.ok(step.dependencies.includes(`${IMAGE_TYPE}::${name}`), `${stepName}: tags what the Image pushed`);
+        for (const value of [digest, repo]) assert.ok(!String(step.inputs.script).includes(value), `${stepName}: ${value} stays out of the script`);
+        // The harness's tag step prints DIGEST, as the real one does once every tag resolves to it.
+        assert.equal(step.outputs.stdout, digest, stepName);
+      }
+      // The rolling tags wait for every signing step of the cell.
+      const rollingDeps = commands.get(`${name}-rolling-tags`)!.dependencies;
+      for (const step of [...commands.keys()].filter((k) => k.startsWith(`${name}-sign`) || k.startsWith(`${name}-attest-`) || k === `${name}-verify`)) {
+        assert.ok(rollingDeps.includes(`${COMMAND_TYPE}::${step}`), `${name}: rolling tags after ${step}`);
+      }
     }
     const order = run.executed.map((e) => e.name);
-    for (const name of expected.group.default.targets) assert.ok(order.indexOf(`${name}-tags`) < order.indexOf(`${name}-sign`), `${name}: tagged before it is signed`);
+    for (const name of expected.group.default.targets) {
+      assert.ok(order.indexOf(`${name}-tags`) < order.indexOf(`${name}-sign`), `${name}: timestamped tag before it is signed`);
+      for (const after of [`${name}-sign`, `${name}-attest-provenance`]) assert.ok(order.indexOf(after) < order.indexOf(`${name}-rolling-tags`), `${name}: rolling tags after ${after}`);
+    }
   });
 
   it("pushes through one raw image exporter with the fixture's output, by digest to the repository, annotations on index and manifest", () => {
@@ -182,10 +194,10 @@ describe("golden stack under mocks", () => {
     }
   });
 
-  it("registers six steps per cell: stamp, tags, sign, provenance and an SBOM per platform (no verify configured)", () => {
+  it("registers seven steps per cell: stamp, timestamped tag, sign, provenance, an SBOM per platform, rolling tags (no verify configured)", () => {
     const steps = run.resources.filter((r) => r.type === COMMAND_TYPE);
-    assert.equal(steps.length, expected.group.default.targets.length * 6);
-    const suffixes = ["built-at", "tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"];
+    assert.equal(steps.length, expected.group.default.targets.length * 7);
+    const suffixes = ["built-at", "tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64", "rolling-tags"];
     const expectedNames = expected.group.default.targets.flatMap((name) => suffixes.map((s) => `${name}-${s}`));
     assert.deepEqual(steps.map((r) => r.name).sort(), expectedNames.sort());
   });
@@ -225,9 +237,9 @@ describe("a stack that still lists bullseye", () => {
   it("gives its system images the same three tags as any other base: no legacy {v} or {major} tags", () => {
     const repo = "localhost:5000/postgresql-testing";
     const want = [`${repo}:16-system-bullseye`, `${repo}:16.15-system-bullseye`, `${repo}:16.15-202611020830-system-bullseye`];
-    const step = byName(run, COMMAND_TYPE).get("postgresql-16-system-bullseye-tags");
-    assert.ok(step);
-    assert.deepEqual((step.inputs.environment as Record<string, string>).TAGS.split("\n"), want);
+    const steps = byName(run, COMMAND_TYPE);
+    const tags = ["postgresql-16-system-bullseye-rolling-tags", "postgresql-16-system-bullseye-tags"].flatMap((n) => (steps.get(n)!.inputs.environment as Record<string, string>).TAGS.split("\n"));
+    assert.deepEqual(tags, want);
     assert.deepEqual(run.outputs!.images["postgresql-16-system-bullseye"].tags, want);
     for (const [name, image] of Object.entries(run.outputs!.images)) {
       if (!name.includes("-system-bullseye")) continue;

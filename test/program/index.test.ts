@@ -43,7 +43,13 @@ describe("index.ts", () => {
       "localhost:5000/postgresql-testing:17.11-202611020830-minimal-trixie",
     ]);
     assert.equal((await value(index.catalogs)).length, 1);
-    // The component, its Image, its stamp and its tag step (signing none: no cosign step).
-    assert.deepEqual(names.sort(), ["postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie", "postgresql-17-minimal-trixie-built-at", "postgresql-17-minimal-trixie-tags"]);
+    // The component, its Image, its stamp and its two tag steps (signing none: no cosign step).
+    assert.deepEqual(names.sort(), [
+      "postgresql-17-minimal-trixie",
+      "postgresql-17-minimal-trixie",
+      "postgresql-17-minimal-trixie-built-at",
+      "postgresql-17-minimal-trixie-rolling-tags",
+      "postgresql-17-minimal-trixie-tags",
+    ]);
   });
 });

@@ -26,7 +26,7 @@ const CONFIG = {
 const CELLS = ["postgresql-17-minimal-trixie", "postgresql-18-minimal-trixie"];
 /** The steps that sign with the key (and get the password). */
 const SIGNERS = ["sign", "attest-provenance", "attest-sbom-linux-amd64"];
-const ALL_STEPS = ["built-at", "tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"];
+const ALL_STEPS = ["built-at", "tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"];
 
 interface Stored {
   readonly inputs: Props;
@@ -178,18 +178,17 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     const next = await evaluate(CONFIG, { secrets: { cosignPassword: PASSWORD }, state });
     assert.ok(next.ok, next.error?.message);
     assert.deepEqual(next.builds, [], "the Image's inputs did not change");
-    assert.deepEqual(executedNames(next), names([cell], ["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"]), "no stamp: the definition did not change");
-    const tags = next.executed.find((e) => e.name === `${cell}-tags`)!;
-    // The same tags as before (the build time is kept), now for the new digest; the timestamped one pinned.
-    assert.deepEqual(tags.environment, {
-      IMAGE_REF: `${REPO}@${NEW_DIGEST}`,
-      DIGEST: NEW_DIGEST,
-      PINNED_TAG: `${REPO}:18.6-202611020830-minimal-trixie`,
-      TAGS: [`${REPO}:18-minimal-trixie`, `${REPO}:18.6-minimal-trixie`, `${REPO}:18.6-202611020830-minimal-trixie`].join("\n"),
-    });
-    for (const e of next.executed.filter((x) => x.name !== `${cell}-tags`)) assert.equal(e.environment.IMAGE_REF, `${REPO}@${NEW_DIGEST}`, e.name);
+    assert.deepEqual(executedNames(next), names([cell], ["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"]), "no stamp: the definition did not change");
+    // The same tags as before (the build time is kept), now for the new digest; the timestamped one pinned
+    // and pushed first, the rolling ones after the signature.
+    const pinned = `${REPO}:18.6-202611020830-minimal-trixie`;
+    const common = { IMAGE_REF: `${REPO}@${NEW_DIGEST}`, DIGEST: NEW_DIGEST, PINNED_TAG: pinned };
+    assert.deepEqual(next.executed.find((e) => e.name === `${cell}-tags`)!.environment, { ...common, TAGS: pinned });
+    assert.deepEqual(next.executed.find((e) => e.name === `${cell}-rolling-tags`)!.environment, { ...common, TAGS: `${REPO}:18-minimal-trixie\n${REPO}:18.6-minimal-trixie` });
+    for (const e of next.executed.filter((x) => !x.name.endsWith("-tags"))) assert.equal(e.environment.IMAGE_REF, `${REPO}@${NEW_DIGEST}`, e.name);
     const order = next.executed.map((e) => e.name);
-    assert.ok(order.indexOf(`${cell}-tags`) < order.indexOf(`${cell}-sign`), "tagged before it is signed");
+    assert.ok(order.indexOf(`${cell}-tags`) < order.indexOf(`${cell}-sign`), "the timestamped tag before it is signed");
+    assert.ok(order.indexOf(`${cell}-verify`) < order.indexOf(`${cell}-rolling-tags`), "the rolling tags once it is signed and verified");
     assert.deepEqual(next.outputs!.images[cell], { ...first.outputs!.images[cell], digest: NEW_DIGEST, ref: `${REPO}@${NEW_DIGEST}` });
     assert.deepEqual(next.outputs!.images["postgresql-17-minimal-trixie"], first.outputs!.images["postgresql-17-minimal-trixie"]);
   });

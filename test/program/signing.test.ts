@@ -123,14 +123,14 @@ describe("signing modes", () => {
     }
   });
 
-  it("none registers no cosign command at all: each cell has its stamp and tag step only", async () => {
+  it("none registers no cosign command at all: each cell has its stamp and tag steps only", async () => {
     const run = await evaluate({ ...SMALL, signing: { mode: "none" } });
     assert.ok(run.ok, run.error?.message);
     const cmds = run.resources.filter((r) => r.type === COMMAND_TYPE);
-    assert.equal(cmds.length, 4 * 2);
+    assert.equal(cmds.length, 4 * 3);
     const cells = [...byName(run, IMAGE_TYPE).keys()];
     assert.equal(cells.length, 4);
-    assert.deepEqual(cmds.map((c) => c.name).sort(), cells.flatMap((n) => [`${n}-built-at`, `${n}-tags`]).sort());
+    assert.deepEqual(cmds.map((c) => c.name).sort(), cells.flatMap((n) => [`${n}-built-at`, `${n}-tags`, `${n}-rolling-tags`]).sort());
     assert.ok(cmds.every((c) => !String(c.inputs.script).includes("cosign")));
   });
 

@@ -21,7 +21,7 @@ function imageInputs(run: Evaluation): Map<string, string> {
 /** The cells whose steps with this suffix ran, sorted. */
 function ran(run: Evaluation, suffix: string): string[] {
   return run.executed
-    .filter((e) => e.name.endsWith(`-${suffix}`))
+    .filter((e) => e.name.endsWith(`-${suffix}`) && !(suffix === "tags" && e.name.endsWith("-rolling-tags")))
     .map((e) => e.name.slice(0, -suffix.length - 1))
     .sort();
 }
@@ -60,7 +60,7 @@ describe("rebuilds", () => {
       } else assert.equal(inputs, before.get(name), name);
     }
     // Stamped, tagged and signed again: exactly the rebuilt cells, each once.
-    for (const suffix of ["built-at", "tags", "sign"]) assert.deepEqual(ran(bumped, suffix), major17.sort(), suffix);
+    for (const suffix of ["built-at", "tags", "sign", "rolling-tags"]) assert.deepEqual(ran(bumped, suffix), major17.sort(), suffix);
     assert.deepEqual(bumped.deleted, []);
   });
 
@@ -109,7 +109,8 @@ describe("a run that fails after the push", () => {
     assert.equal(failed.ok, false);
     assert.match(failed.error!.message, /-sign/);
     assert.equal(failed.builds.length, 36, "the images were pushed before signing failed");
-    assert.equal(failed.executed.filter((e) => e.name.endsWith("-tags") && !e.failed).length, 36, "and tagged");
+    assert.equal(failed.executed.filter((e) => e.name.endsWith("-tags") && !e.name.endsWith("-rolling-tags") && !e.failed).length, 36, "and given their timestamped tags");
+    assert.ok(!failed.executed.some((e) => e.name.endsWith("-rolling-tags")), "no rolling tag moves to an unsigned digest");
     const pushed = new Map([...byName(failed, IMAGE_TYPE)].map(([n, r]) => [n, r.outputs.digest as string]));
     assert.equal(failed.executed.filter((e) => e.name.endsWith("-sign")).length, 36);
     assert.ok(failed.executed.every((e) => !e.name.includes("-attest-") && !e.name.endsWith("-verify")), "nothing runs after a failed signature");
@@ -125,6 +126,7 @@ describe("a run that fails after the push", () => {
     }
     assert.equal(next.executed.filter((e) => e.name.includes("-attest-")).length, 36 * 3);
     assert.ok(!next.executed.some((e) => e.name.endsWith("-built-at")), "the build time is kept");
-    assert.ok(!next.executed.some((e) => e.name.endsWith("-tags")), "the digests were tagged in the failed run; same digest, same tags: not again");
+    assert.ok(!next.executed.some((e) => e.name.endsWith("-tags") && !e.name.endsWith("-rolling-tags")), "the timestamped tags were pushed in the failed run; same digest, same tag: not again");
+    assert.deepEqual(ran(next, "rolling-tags"), [...pushed.keys()].sort(), "the rolling tags move once each digest is signed");
   });
 });
