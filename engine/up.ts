@@ -33,7 +33,7 @@ import { NAMESPACE, type Settings } from "../lib/settings";
 import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
 import { commandErrorLines, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";
-import { openStack, PROJECT_DIR, useEngine } from "./workspace";
+import { openStack, previewWithoutCheckpoints, PROJECT_DIR, useEngine } from "./workspace";
 
 const USAGE = "usage: up [--stack NAME] [--local-base REF] [--preview] [--work-dir DIR]";
 const PROJECT = "postgres-images";
@@ -143,9 +143,7 @@ async function main(): Promise<void> {
   const common = { onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
   try {
     if (args.preview) {
-      // A preview writes no state: the engine's intermediate snapshots are skipped (PULUMI_SKIP_CHECKPOINTS).
-      process.env.PULUMI_SKIP_CHECKPOINTS = "true";
-      await stack.preview({ ...common, refresh: true });
+      await previewWithoutCheckpoints(stack, { ...common, refresh: true });
       printReport(report);
       return;
     }

@@ -63,6 +63,23 @@ export function scratchProject(dir: string, projectDir: string = PROJECT_DIR): s
   return dir;
 }
 
+/**
+ * `pulumi preview` without the engine's intermediate snapshots (PULUMI_SKIP_CHECKPOINTS): after every step
+ * the engine serialises and checks the whole snapshot, so a preview's cost grows with the square of the
+ * resources (docs/engine-notes.md). A preview writes no state, so there is nothing for a skipped
+ * checkpoint to lose: only its final, discarded snapshot is made.
+ */
+export async function previewWithoutCheckpoints(stack: auto.Stack, options: auto.PreviewOptions = {}): Promise<auto.PreviewResult> {
+  const before = process.env.PULUMI_SKIP_CHECKPOINTS;
+  process.env.PULUMI_SKIP_CHECKPOINTS = "true";
+  try {
+    return await stack.preview(options);
+  } finally {
+    if (before === undefined) delete process.env.PULUMI_SKIP_CHECKPOINTS;
+    else process.env.PULUMI_SKIP_CHECKPOINTS = before;
+  }
+}
+
 /** The counts of a run by operation (`create`, `update`, `replace`, `same`, …), as the engine reported them. */
 export type OpCounts = Partial<Record<auto.OpType, number>>;
 

@@ -76,7 +76,10 @@ export class PostgresImage extends pulumi.ComponentResource {
         dockerfile: fixed.dockerfile,
         push: fixed.push,
         buildOnPreview: fixed.buildOnPreview,
-        exports: stamped.exports,
+        // The list is known and only each exporter's text waits for the build time: so a preview, which
+        // does not know that time yet, does not read an unknown list as "no exports" and warn that nothing
+        // will be pushed.
+        exports: fixed.exports.map((_, i) => ({ raw: stamped.exports.apply((e) => e[i].raw) })),
         builder: fixed.builder,
         cacheFrom: fixed.cacheFrom,
         cacheTo: fixed.cacheTo,

@@ -93,7 +93,7 @@ describe("the state and the registry under faults", { timeout: 30 * 60 * 1000 },
     base = localBase();
     cosign(["generate-key-pair"]);
     // Stages named as the project's; a build lasts STUB_SLEEP seconds, so a run can be killed during it.
-    const stub = stubContext(join(WORK, "context"));
+    const stub = stubContext();
     stack = new TierStack(
       "drift",
       {

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
-import { openStack, scratchProject, stepCounter, useEngine, type StepCounter } from "../../engine/workspace";
+import { openStack, previewWithoutCheckpoints, scratchProject, stepCounter, useEngine, type StepCounter } from "../../engine/workspace";
 import { ROOT } from "../helpers";
 import type { ImageOutput } from "../../lib/outputs";
 
@@ -147,7 +147,7 @@ export class TierStack {
     const stack = await this.open();
     const preSteps = new Map<string, string>();
     let stdout = "";
-    const r = await stack.preview({
+    const r = await previewWithoutCheckpoints(stack, {
       expectNoChanges: options.expectNoChanges,
       color: "never",
       onOutput: (s) => (stdout += s),

@@ -33,7 +33,7 @@ describe("rebuilds on the real engine", { timeout: 30 * 60 * 1000 }, () => {
         imageTypes: ["minimal"],
         bases: [baseRef()],
         platforms: ["linux/amd64"],
-        ...stubContext(join(WORK, "context")),
+        ...stubContext(),
         builder: process.env.E2E_BUILDER ?? "postgres-images",
         signing: { mode: "none" },
       },

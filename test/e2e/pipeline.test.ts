@@ -111,6 +111,8 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     assert.equal(count(p, IMAGE_TYPE, "create"), names.length, p.stdout);
     assert.deepEqual(planned.map(([n]) => n).sort(), [...names].sort());
     assert.deepEqual(await stack.resourceNames(IMAGE_TYPE), [], "a preview records nothing");
+    // A quiet preview: nothing it says is untrue of the up (the provider used to warn that nothing would be pushed).
+    assert.doesNotMatch(p.stdout, /warning:/, p.stdout);
     await assert.rejects(getManifest(`${REPO}:${MAJOR}-minimal-trixie`), /HTTP 404/, "a preview pushes nothing");
   });
 

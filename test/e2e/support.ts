@@ -1,6 +1,5 @@
 /** Helpers shared by the real-tools tests: running tools, cosign with the run's key, reading signatures. */
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../helpers";
 import { splitRef } from "./registry";
@@ -34,15 +33,10 @@ export function archivePgVersion(base: string, major: number): string {
   return sh("bash", [join(ROOT, "scripts/archive-pg-version.sh"), base, String(major)]).stdout.trim();
 }
 
-/**
- * A build context whose Dockerfile has the project's stage names and builds in a moment (a RUN that
- * sleeps STUB_SLEEP seconds, 0 by default): for the tests of what the engine decides, not of PostgreSQL.
- */
-export function stubContext(dir: string): { context: string; dockerfile: string } {
-  mkdirSync(dir, { recursive: true });
-  const dockerfile = join(dir, "Dockerfile");
-  writeFileSync(dockerfile, ["ARG BASE", "FROM ${BASE} AS minimal", "ARG STUB_SLEEP=0", 'RUN sleep "$STUB_SLEEP"', "FROM minimal AS standard", "FROM standard AS system", ""].join("\n"));
-  return { context: dir, dockerfile };
+/** The stub build context (test/fixtures/stub): the project's stage names, nothing installed; STUB_SLEEP seconds a build. */
+export function stubContext(): { context: string; dockerfile: string } {
+  const context = join(ROOT, "test", "fixtures", "stub");
+  return { context, dockerfile: join(context, "Dockerfile") };
 }
 
 /** cosign in `cwd` with the key's password in its environment. */

@@ -1,0 +1,77 @@
+/**
+ * `pulumi up` at scale on the real engine, with the stub Dockerfile (test/fixtures/stub: the project's
+ * stage names, nothing installed, so builds take a moment and what is measured is the engine, the
+ * registry and the steps): cold and no-change `up`, the refresh every `npm run up` starts with, and a
+ * preview with and without intermediate checkpoints; state bytes per cell. Unsigned, amd64, images pushed
+ * to the local registry. The 36-cell stack is the default matrix's shape (6 versions × 3 types × 2
+ * bases); BENCH_STUB_CELLS lists the sizes (default "36,108").
+ */
+import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type * as auto from "@pulumi/pulumi/automation";
+import { stringify } from "yaml";
+import { openStack, previewWithoutCheckpoints, scratchProject } from "../engine/workspace";
+import { fmt, timeAsync, type Timing } from "./timing";
+
+const ROOT = join(__dirname, "..");
+const STUB = join(ROOT, "test", "fixtures", "stub");
+
+async function once(fn: () => Promise<unknown>): Promise<Timing> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  const t = Number(process.hrtime.bigint() - t0) / 1e9;
+  return { median: t, min: t, runs: 1 };
+}
+
+async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
+}
+
+/** Stack values for `cells` cells (a multiple of 6): cells/6 majors × 3 types × 2 bases, both bases the local one under two names. */
+function stubConfig(cells: number, base: string): Record<string, unknown> {
+  const digest = base.slice(base.indexOf("@"));
+  const repo = base.slice(0, base.lastIndexOf(":"));
+  const majors = cells / 6;
+  return {
+    registry: `localhost:5000/bench-stub-${cells}-${Date.now()}`,
+    postgresVersions: Array.from({ length: majors }, (_, i) => `${10 + i}.${i + 1}`),
+    previewVersions: [],
+    bases: [`${repo}:trixie-slim${digest}`, `${repo}:bookworm-slim${digest}`],
+    platforms: ["linux/amd64"],
+    signing: { mode: "none" },
+    builder: "postgres-images",
+    context: STUB,
+    dockerfile: join(STUB, "Dockerfile"),
+  };
+}
+
+export async function benchStubStacks(base: string, say: (line: string) => void): Promise<void> {
+  const sizes = (process.env.BENCH_STUB_CELLS ?? "36,108").split(",").map(Number);
+  const runs = Number(process.env.BENCH_ENGINE_RUNS ?? 3);
+  for (const cells of sizes) {
+    const name = `stub-${cells}`;
+    const dir = scratchProject(mkdtempSync(join(tmpdir(), `pgi-bench-${name}-`)), ROOT);
+    writeFileSync(join(dir, `Pulumi.${name}.yaml`), stringify({ config: Object.fromEntries(Object.entries(stubConfig(cells, base)).map(([k, v]) => [`postgres-images:${k}`, v])) }));
+    const stack: auto.Stack = await openStack({ stack: name, workDir: dir, projectDir: ROOT });
+    const cold = await once(() => stack.up({ continueOnError: true }));
+    const idle = await timeAsync(() => stack.up({ continueOnError: true }), runs);
+    const idleSkip = await withEnv("PULUMI_SKIP_CHECKPOINTS", "true", () => timeAsync(() => stack.up({ continueOnError: true }), runs));
+    const refresh = await timeAsync(() => stack.refresh(), runs);
+    const preview = await timeAsync(() => previewWithoutCheckpoints(stack), runs);
+    const previewCheckpointed = await timeAsync(() => stack.preview(), runs);
+    const stateFile = join(process.env.PULUMI_BACKEND_URL!.slice("file://".length), ".pulumi", "stacks", "postgres-images", `${name}.json`);
+    const bytes = statSync(stateFile).size;
+    say(`stub stack, ${cells} cells (unsigned, amd64): cold pulumi up ${fmt(cold)}`);
+    say(`  pulumi up, nothing to do: ${fmt(idle)}; with PULUMI_SKIP_CHECKPOINTS ${fmt(idleSkip)}`);
+    say(`  pulumi refresh (reads the registry): ${fmt(refresh)}; pulumi preview ${fmt(preview)} (with checkpoints ${fmt(previewCheckpointed)})`);
+    say(`  state: ${(bytes / 1024).toFixed(0)} KB, ${(bytes / cells / 1024).toFixed(1)} KB per cell`);
+  }
+}
