@@ -36,8 +36,11 @@ export interface JobMatrix {
 /** What `ciMatrix` rejects: input that is not the bake file `targets --json` prints. */
 export class CiMatrixError extends UserError {}
 
-/** `postgresql-{lead}-{type}-{distro}`, as lib/matrix.ts names cells. */
-const CELL_NAME = /^postgresql-([0-9]+(?:alpha|beta|rc)?[0-9]*)-(minimal|standard|system)-([a-z0-9][a-z0-9._]*)$/;
+/**
+ * `postgresql-{lead}-{type}-{distro}` (lib/naming.ts): only what is safe in a stack name and a job is
+ * checked here; which types and distros exist is the bake file's to say (a new image type needs no edit).
+ */
+const CELL_NAME = /^postgresql-([0-9]+(?:alpha|beta|rc)?[0-9]*)-([a-z][a-z0-9]*)-([a-z0-9][a-z0-9._]*)$/;
 const MAJOR = /^[0-9]{1,3}$/;
 /** The leads a major may have: itself, or a Debian-named pre-release without its tilde (19beta3). */
 const LEAD_OF_MAJOR = (major: string): RegExp => new RegExp(`^${major}(?:(?:alpha|beta|rc)[0-9]+)?$`);

@@ -1,5 +1,6 @@
 import type { Cell } from "./matrix";
-import { cellArgs, cellLabels, cellTags, sortedEntries } from "./metadata";
+import { cellArgs, cellLabels, sortedEntries } from "./metadata";
+import { cellTags } from "./naming";
 import type { Settings } from "./settings";
 import type { Stamp } from "./stamp";
 

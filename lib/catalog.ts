@@ -1,6 +1,6 @@
 import type { Cell } from "./matrix";
 import { isDigest } from "./reference";
-import { timestampedTagParts } from "./stamp-command";
+import { timestampedTagParts } from "./naming";
 import { UserError } from "./errors";
 
 /** A CloudNativePG ClusterImageCatalog: which image a Cluster gets for each PostgreSQL major. */

@@ -1,6 +1,7 @@
 import { csvRecord } from "./csv";
 import type { Cell } from "./matrix";
-import { cellArgs, cellLabels, cellTags, sortedEntries, withoutEmpty } from "./metadata";
+import { cellArgs, cellLabels, sortedEntries, withoutEmpty } from "./metadata";
+import { cellTags } from "./naming";
 import type { Settings } from "./settings";
 import type { Stamp } from "./stamp";
 

@@ -1,5 +1,6 @@
 import type { PgVersion } from "./versions";
 import { globMatches, type Base, type ImageType, type Settings } from "./settings";
+import { cellName } from "./naming";
 
 /** One image of the matrix: a version of one type on one base, built for every platform. */
 export interface Cell {
@@ -19,10 +20,6 @@ export interface Cell {
 
 type MatrixSettings = Pick<Settings, "versions" | "imageTypes" | "bases" | "platforms" | "repository" | "context" | "dockerfile">;
 
-export function cellName(version: PgVersion, type: ImageType, base: Base): string {
-  return `postgresql-${version.lead}-${type}-${base.distro}`;
-}
-
 /** Every cell in bake order: bases, then versions, then types. */
 export function allCells(s: MatrixSettings): Cell[] {
   const cells: Cell[] = [];
@@ -30,7 +27,7 @@ export function allCells(s: MatrixSettings): Cell[] {
     for (const version of s.versions) {
       for (const type of s.imageTypes) {
         cells.push({
-          name: cellName(version, type, base),
+          name: cellName(version, type, base.distro),
           version,
           type,
           base,

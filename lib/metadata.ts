@@ -1,6 +1,5 @@
 import type { Cell } from "./matrix";
 import type { Stamp } from "./stamp";
-import { stampTag } from "./stamp";
 
 /** Upstream's project metadata, carried on every image (matrix-spec.md). */
 export const PROJECT = {
@@ -10,22 +9,6 @@ export const PROJECT = {
 } as const;
 
 export const LABEL_PREFIX = "org.opencontainers.image.";
-
-/** The three tags of each cell (matrix-spec.md), in order, duplicates dropped; the same for every base. */
-export function cellTags(cell: Cell, stamp: Stamp): string[] {
-  const { version: v, type, base, repository: repo } = cell;
-  const tags = [
-    `${repo}:${v.lead}-${type}-${base.distro}`,
-    `${repo}:${v.clean}-${type}-${base.distro}`,
-    `${repo}:${v.clean}-${stampTag(stamp)}-${type}-${base.distro}`,
-  ];
-  return [...new Set(tags)];
-}
-
-/** The tag that names one build and nothing else: never moved to other content. */
-export function timestampedTag(cell: Cell, stamp: Stamp): string {
-  return `${cell.repository}:${cell.version.clean}-${stampTag(stamp)}-${cell.type}-${cell.base.distro}`;
-}
 
 /** The matrix's own build args, including empty ones (bake prints them; the program drops them). */
 export function cellArgs(cell: Cell, extensions: readonly string[], barmanVersion: string): Record<string, string> {

@@ -3,7 +3,7 @@ import type { Cell } from "./matrix";
 import { ErrorList, showValue, UserError } from "./errors";
 import type { ActiveSigning } from "./cosign";
 import { parseSigning } from "./signing-settings";
-import { timestampedTagParts } from "./stamp-command";
+import { isTimestampedTag } from "./naming";
 import { isDigest, isTag } from "./reference";
 
 /**
@@ -92,9 +92,8 @@ function cellPromotion(cell: Cell, entry: unknown, source: PromotionSource): Pro
     fail(source, `built cell ${JSON.stringify(cell.name)} for ${built.join(", ")}, but this stack's platforms are ${own.join(", ")}; set postgres-images:platforms the same in both stacks`);
   }
   const tags = productionTags(cell.name, e.tags, source);
-  const { prefix, suffix } = timestampedTagParts(cell);
-  const pinnedTag = tags.find((t) => t.startsWith(prefix) && t.endsWith(suffix) && /^[0-9]{12}$/.test(t.slice(prefix.length, t.length - suffix.length)));
-  if (pinnedTag === undefined) fail(source, `has no timestamped tag (${prefix.replace(source.productionRepository, source.testingRepository)}YYYYMMDDhhmm${suffix}) for cell ${JSON.stringify(cell.name)}`);
+  const pinnedTag = tags.find((t) => isTimestampedTag(cell, t));
+  if (pinnedTag === undefined) fail(source, `has no timestamped tag (${source.testingRepository}:${cell.version.clean}-YYYYMMDDhhmm-${cell.type}-${cell.base.distro}) for cell ${JSON.stringify(cell.name)}`);
   return { cell: cell.name, digest, sourceRef: ref, ref: `${source.productionRepository}@${digest}`, tags, pinnedTag, platforms: [...platforms] };
 }
 

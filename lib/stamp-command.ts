@@ -1,10 +1,11 @@
 import type { Cell } from "./matrix";
 import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
+import { timestampedTagParts } from "./naming";
 import { parseStamp, type Stamp } from "./stamp";
 
 /**
  * The stamp command: prints a cell's build time, whose minute names the timestamped tag
- * (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`, lib/metadata.ts `timestampedTag`). That tag names one build
+ * (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`, lib/naming.ts `timestampedTag`). That tag names one build
  * and nothing else, so the command refuses a minute whose tag already exists in the registry: a
  * cell rebuilt twice within one UTC minute would otherwise push its second build over the first's tag.
  *
@@ -83,14 +84,6 @@ export const STAMP_CHECK_SCRIPT = [
   'got=$(resolve "$tag")',
   '[ -n "$got" ] || echo "$tag is not in the registry: the cell is built again under a new build time"',
 ].join("\n");
-
-/**
- * The timestamped tag around its minute: `REPO:CLEAN-` and `-TYPE-DISTRO`, so that
- * `prefix + YYYYMMDDhhmm + suffix` is `timestampedTag(cell, stamp)`.
- */
-export function timestampedTagParts(cell: Cell): { readonly prefix: string; readonly suffix: string } {
-  return { prefix: `${cell.repository}:${cell.version.clean}-`, suffix: `-${cell.type}-${cell.base.distro}` };
-}
 
 /** The stamp command's environment for one cell built from `revision`. */
 export function stampEnvironment(cell: Cell, revision = ""): Record<string, string> {

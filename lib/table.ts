@@ -1,5 +1,5 @@
 import type { Cell } from "./matrix";
-import { cellTags } from "./metadata";
+import { cellTags } from "./naming";
 import type { Settings } from "./settings";
 import type { Stamp } from "./stamp";
 

@@ -7,7 +7,7 @@ import type { Cell } from "../lib/matrix";
 import { provenancePredicate } from "../lib/provenance";
 import type { Settings } from "../lib/settings";
 import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
-import { timestampedTag } from "../lib/metadata";
+import { timestampedTag } from "../lib/naming";
 import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
 import { imageRef, signatureCommands } from "./signature";
 import { Step } from "./step";

@@ -43,6 +43,14 @@ describe("ci-matrix", () => {
     }
   });
 
+  it("needs no edit for a new image type: the bake file says which types exist", () => {
+    const bake = { group: { default: { targets: ["postgresql-17-postgis-trixie", "postgresql-18-postgis-trixie"] } }, target: { "postgresql-17-postgis-trixie": { args: { PG_MAJOR: "17" } }, "postgresql-18-postgis-trixie": { args: { PG_MAJOR: "18" } } } };
+    assert.deepEqual(ciMatrix(bake).include.map((j) => [j.major, j.targets, j.cells]), [
+      ["17", "postgresql-17-*", 1],
+      ["18", "postgresql-18-*", 1],
+    ]);
+  });
+
   it("leaves promoteStack out without a promote prefix", () => {
     const [job] = ciMatrix(bakeFor({ postgresVersions: ["17.11"], previewVersions: [] })).include;
     assert.deepEqual(job, { major: "17", lead: "17", targets: "postgresql-17-*", cells: 6, stack: "testing-17" });
@@ -53,6 +61,7 @@ describe("ci-matrix", () => {
     ["no targets", { group: { default: { targets: [] } }, target: {} }, /non-empty list/],
     ["a name outside the grammar", { group: { default: { targets: ["pg-17"] } }, target: {} }, /not named postgresql-LEAD-TYPE-DISTRO/],
     ["a shell character in a name", { group: { default: { targets: ["postgresql-17-minimal-trixie;id"] } }, target: {} }, /not named/],
+    ["a type that is not one word", { group: { default: { targets: ["postgresql-17-Mini mal-trixie"] } }, target: {} }, /not named/],
     ["a target without args", { group: { default: { targets: ["postgresql-17-minimal-trixie"] } }, target: { "postgresql-17-minimal-trixie": {} } }, /no target with args/],
     [
       "PG_MAJOR not a major",

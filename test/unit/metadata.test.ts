@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { allCells, type Cell } from "../../lib/matrix";
-import { cellArgs, cellLabels, cellTags, timestampedTag, withoutEmpty } from "../../lib/metadata";
+import { cellArgs, cellLabels, withoutEmpty } from "../../lib/metadata";
+import { cellTags, timestampedTag } from "../../lib/naming";
 import { parseStamp } from "../../lib/stamp";
 import { settingsWith, DIGEST_A, DIGEST_B } from "../helpers";
 

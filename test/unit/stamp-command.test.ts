@@ -10,9 +10,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { allCells } from "../../lib/matrix";
-import { timestampedTag } from "../../lib/metadata";
+import { timestampedTag, timestampedTagParts } from "../../lib/naming";
 import { parseStamp, stampTag } from "../../lib/stamp";
-import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment, timestampedTagParts } from "../../lib/stamp-command";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment } from "../../lib/stamp-command";
 import { settingsWith } from "../helpers";
 
 const PREFIX = "registry.internal:5000/pg/postgresql-testing:17.11-";
