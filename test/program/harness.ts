@@ -24,7 +24,7 @@
  * Also the benchmark hook: `evaluate(stackConfig, options)` returns the registered resources and timings.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -49,9 +49,21 @@ export const goldenConfig = goldenStack;
 /** The instant the golden fixture is stamped with (its Pulumi.golden.yaml's documented --timestamp). */
 export const GOLDEN_TIME = goldenTimestamp();
 
-/** Pulumi's wire marker for a secret value (sdk/nodejs/runtime/rpc.ts specialSigKey / specialSecretSig). */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's wire marker for a secret value, as the SDK exports it (sdk/nodejs/runtime/rpc.ts). */
+const SIG_KEY = pulumi.runtime.specialSigKey;
+const SECRET_SIG = pulumi.runtime.specialSecretSig;
+
+/**
+ * The harness reads a few of the SDK's internals (the mock monitor's registerResource and its request's
+ * getters, runtime.waitForRPCs, Output.promise). An SDK upgrade that changes them must fail here with a
+ * message that says so, not as a puzzling assertion in some test.
+ */
+function sdkChanged(what: string): Error {
+  const version = (JSON.parse(readFileSync(require.resolve("@pulumi/pulumi/package.json"), "utf8")) as { version: string }).version;
+  return new Error(`@pulumi/pulumi ${version} changed what test/program/harness.ts relies on: ${what}; update the harness for this SDK version`);
+}
+
+const REQUEST_GETTERS = ["getType", "getName", "getParent", "getDependenciesList", "getRetainondelete", "getObject"] as const;
 
 export type Props = Record<string, unknown>;
 
@@ -207,12 +219,14 @@ interface MonitorWithRegister {
 /** The SDK's own "all resource RPCs finished" barrier (internal, but what `pulumi` itself waits on before exiting). */
 function waitForRPCs(): Promise<void> {
   const runtime = pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> };
-  if (runtime.waitForRPCs === undefined) throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs; the harness cannot tell when a run is over");
+  if (typeof runtime.waitForRPCs !== "function") throw sdkChanged("runtime.waitForRPCs is gone, so the harness cannot tell when a run is over");
   return runtime.waitForRPCs();
 }
 
 function outputValue<T>(o: pulumi.Output<T>): Promise<T> {
-  return (o as unknown as { promise(): Promise<T> }).promise();
+  const promise = (o as unknown as { promise?: () => Promise<T> }).promise;
+  if (typeof promise !== "function") throw sdkChanged("Output.promise() is gone, so the harness cannot read the program's outputs");
+  return promise.call(o);
 }
 
 /**
@@ -299,9 +313,12 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
 
   await pulumi.runtime.setMocks(mocks, "postgres-images", options.stack ?? "test", false);
   // The mock monitor hides resource options from `newResource`; read them from the request, as the engine does.
-  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister;
+  const monitor = pulumi.runtime.getMonitor() as unknown as MonitorWithRegister | undefined;
+  if (typeof monitor?.registerResource !== "function") throw sdkChanged("the mock monitor (runtime.getMonitor()) has no registerResource to observe requests through");
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
+    const missing = REQUEST_GETTERS.filter((g) => typeof (req as unknown as Record<string, unknown>)[g] !== "function");
+    if (missing.length > 0) throw sdkChanged(`a RegisterResourceRequest has no ${missing.join(", ")}`);
     const secretPaths: string[] = [];
     unwrapSecrets(req.getObject()?.toJavaScript(), "", secretPaths);
     requests.set(`${req.getType()}::${req.getName()}`, {
