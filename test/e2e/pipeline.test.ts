@@ -191,8 +191,25 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
         assert.ok(found.length >= 1);
         for (const s of found) assert.equal(`sha256:${s.subject[0].digest.sha256}`, img.digest, "attested subject is the pushed digest");
         if (type === "spdxjson") {
-          const pkgs = found.flatMap((s) => (s.predicate.packages as { name: string }[] | undefined) ?? []).map((p) => p.name);
-          assert.ok(pkgs.includes(`postgresql-${MAJOR}`), `${name}: SBOM lists postgresql-${MAJOR}`);
+          // syft's SBOMs, one per platform: each names postgresql-MAJOR at the installed version, for its
+          // architecture; the system image's name Barman at barmanVersion and its Python dependencies.
+          type Pkg = { name: string; versionInfo?: string; externalRefs?: { referenceType: string; referenceLocator: string }[] };
+          const purls = (p: Pkg) => (p.externalRefs ?? []).filter((r) => r.referenceType === "purl").map((r) => r.referenceLocator);
+          for (const platform of PLATFORMS) {
+            const arch = platform.split("/")[1];
+            const sbom = found.find((s) => ((s.predicate.packages as Pkg[] | undefined) ?? []).some((p) => p.name === `postgresql-${MAJOR}` && purls(p).some((u) => u.includes(`arch=${arch}`))));
+            assert.ok(sbom !== undefined, `${name}: an SBOM of ${platform} that lists postgresql-${MAJOR}`);
+            const pkgs = sbom.predicate.packages as Pkg[];
+            const pg = pkgs.find((p) => p.name === `postgresql-${MAJOR}`)!;
+            assert.ok(pg.versionInfo?.startsWith(`${version}-`), `${name} ${platform}: postgresql-${MAJOR} at ${version}, got ${pg.versionInfo}`);
+            assert.ok(purls(pg).some((u) => u.startsWith(`pkg:deb/debian/postgresql-${MAJOR}@${version}-`)), `${name} ${platform}: a deb purl`);
+            if (name.includes("-system-")) {
+              const pypi = pkgs.filter((p) => purls(p).some((u) => u.startsWith("pkg:pypi/")));
+              const barman = pypi.find((p) => p.name === "barman");
+              assert.equal(barman?.versionInfo, BARMAN_VERSION, `${name} ${platform}: Barman at barmanVersion`);
+              for (const dep of ["boto3", "azure-storage-blob", "google-cloud-storage"]) assert.ok(pypi.some((p) => p.name === dep), `${name} ${platform}: Barman's dependency ${dep}`);
+            }
+          }
         } else {
           const text = JSON.stringify(found[0].predicate);
           assert.ok(text.includes(baseRef.split("@")[1].slice(7)), `${name}: provenance names the base digest`);

@@ -133,7 +133,7 @@ describe("renovate.json", () => {
   });
 
   it("every custom manager reads Pulumi.yaml and the stack files", () => {
-    for (const m of managers.filter((x) => !x.managerFilePatterns.some((p) => p.includes("workflows")))) {
+    for (const m of managers.filter((x) => !x.managerFilePatterns.some((p) => p.includes("workflows") || p.includes("scripts")))) {
       for (const file of ["Pulumi.yaml", "Pulumi.testing.yaml", "Pulumi.production.yaml", "Pulumi.dev.yaml", "Pulumi.testing-17.yaml"]) {
         assert.ok(m.managerFilePatterns.some((p) => patternRegExp(p).test(file)), `${m.description} reads ${file}`);
       }
@@ -203,6 +203,23 @@ describe("renovate.json", () => {
   it("finds the tools the workflows pin with a renovate comment", () => {
     const build = readFileSync(join(ROOT, ".github", "workflows", "build.yml"), "utf8");
     const deps = extract(managerFor(/^Tools the workflows install/), build);
-    assert.deepEqual(deps, [{ depName: "sigstore/cosign", currentValue: "v2.6.1", datasource: "github-releases" }]);
+    assert.deepEqual(deps, [
+      { depName: "sigstore/cosign", currentValue: "v2.6.1", datasource: "github-releases" },
+      { depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" },
+    ]);
+  });
+
+  it("finds the syft scripts/supply-chain.sh builds, as the same dependency as the workflow's, so one pull request moves both", () => {
+    const manager = managerFor(/^Tools scripts\/supply-chain\.sh builds/);
+    assert.ok(manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/supply-chain.sh")));
+    assert.ok(!manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/builder.sh")));
+    const script = readFileSync(join(ROOT, "scripts", "supply-chain.sh"), "utf8");
+    assert.deepEqual(extract(manager, script), [{ depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" }]);
+    // The value Renovate rewrites is the one the script builds.
+    const m = allMatches(matchRegExp(manager.matchStrings[0]), script)[0];
+    assert.equal(m[0].replace(m.groups!.currentValue, "v1.58.0").trim(), "SYFT_VERSION=v1.58.0 # renovate: datasource=github-releases depName=anchore/syft");
+    const build = readFileSync(join(ROOT, ".github", "workflows", "build.yml"), "utf8");
+    const workflowSyft = extract(managerFor(/^Tools the workflows install/), build).filter((d) => d.depName === "anchore/syft");
+    assert.deepEqual(workflowSyft, extract(manager, script));
   });
 });

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -226,6 +227,95 @@ describe("GitHub workflows", () => {
       assert.match(run, /--certificate-identity-regexp "\$SIGNER_IDENTITY_REGEXP" --certificate-oidc-issuer "\$SIGNER_ISSUER"/);
       // The secret is used by the one step that needs it.
       assert.equal(workflows.find((w) => w.file === "build.yml")!.text.split("secrets.CATALOGS_TOKEN").length - 1, 1);
+    });
+
+    describe("syft, for the SBOMs every signing pulumi up attests", () => {
+      const env = build.env as Record<string, string>;
+      const text = workflows.find((w) => w.file === "build.yml")!.text;
+      const installStep = (name: string) => {
+        const all = steps(job(name));
+        const i = all.findIndex((s) => typeof s.run === "string" && s.run.includes("github.com/anchore/syft/releases/download/"));
+        const up = all.findIndex((s) => typeof s.uses === "string" && s.uses.startsWith("pulumi/actions@") && (s.with as Obj).command === "up");
+        assert.ok(i >= 0, `${name}: a step installs syft`);
+        assert.ok(up > i, `${name}: syft is installed before pulumi up`);
+        return all[i];
+      };
+
+      it("is pinned in SYFT_RELEASE for Renovate, at the version scripts/supply-chain.sh builds", () => {
+        assert.equal(env.SYFT_RELEASE, "v1.57.2");
+        assert.match(text, /^ {2}SYFT_RELEASE: v1\.57\.2 # renovate: datasource=github-releases depName=anchore\/syft$/m);
+        const local = /^SYFT_VERSION=(v\S+)/m.exec(readFileSync(join(ROOT, "scripts", "supply-chain.sh"), "utf8"));
+        assert.equal(local?.[1], "v1.57.2");
+      });
+
+      /**
+       * Runs a job's install step as GitHub would (bash -e), with a fake curl serving a fake release: an
+       * archive holding `syft` and the checksums file, its line for the archive correct unless spoiled.
+       */
+      const install = (name: string, checksums: "right" | "wrong" | "absent") => {
+        const dir = mkdtempSync(join(tmpdir(), "pgi-syft-release-"));
+        for (const d of ["bin", "release", "stage", "runner"]) mkdirSync(join(dir, d));
+        writeFileSync(join(dir, "stage", "syft"), "#!/bin/sh\necho 'Version:       1.57.2'\n", { mode: 0o755 });
+        writeFileSync(join(dir, "stage", "LICENSE"), "Apache-2.0\n");
+        const archive = "syft_1.57.2_linux_amd64.tar.gz";
+        const tar = spawnSync("tar", ["-czf", join(dir, "release", archive), "-C", join(dir, "stage"), "syft", "LICENSE"], { encoding: "utf8" });
+        assert.equal(tar.status, 0, tar.stderr);
+        const sum = createHash("sha256").update(readFileSync(join(dir, "release", archive))).digest("hex");
+        const lines = [`${"0".repeat(64)}  syft_1.57.2_darwin_arm64.tar.gz`];
+        if (checksums !== "absent") lines.push(`${checksums === "right" ? sum : "1".repeat(64)}  ${archive}`);
+        writeFileSync(join(dir, "release", "syft_1.57.2_checksums.txt"), lines.join("\n") + "\n");
+        writeFileSync(
+          join(dir, "bin", "curl"),
+          [
+            "#!/bin/bash",
+            'out="" url=""',
+            'while [ $# -gt 0 ]; do case $1 in -o) out=$2; shift 2 ;; --retry) shift 2 ;; -*) shift ;; *) url=$1; shift ;; esac; done',
+            `echo "$url" >> "${dir}/urls"`,
+            `case $url in https://github.com/anchore/syft/releases/download/v1.57.2/*) cp "${dir}/release/\${url##*/}" "$out" ;; *) exit 22 ;; esac`,
+            "",
+          ].join("\n"),
+          { mode: 0o755 },
+        );
+        const r = spawnSync("bash", ["-e", "-c", installStep(name).run as string], {
+          encoding: "utf8",
+          cwd: dir,
+          env: { PATH: `${join(dir, "bin")}:/usr/bin:/bin`, SYFT_RELEASE: env.SYFT_RELEASE, RUNNER_TEMP: join(dir, "runner"), GITHUB_PATH: join(dir, "github_path") },
+        });
+        const path = existsSync(join(dir, "github_path")) ? readFileSync(join(dir, "github_path"), "utf8") : "";
+        return { ...r, path, urls: existsSync(join(dir, "urls")) ? readFileSync(join(dir, "urls"), "utf8") : "" };
+      };
+
+      for (const name of ["build", "promote"]) {
+        it(`${name}: downloads the release archive and checksums at SYFT_RELEASE and puts syft on GITHUB_PATH`, () => {
+          const r = install(name, "right");
+          assert.equal(r.status, 0, r.stderr);
+          assert.equal(
+            r.urls,
+            "https://github.com/anchore/syft/releases/download/v1.57.2/syft_1.57.2_linux_amd64.tar.gz\n" +
+              "https://github.com/anchore/syft/releases/download/v1.57.2/syft_1.57.2_checksums.txt\n",
+          );
+          assert.match(r.stdout, /^syft_1\.57\.2_linux_amd64\.tar\.gz: OK$/m);
+          const dirs = r.path.trimEnd().split("\n");
+          assert.equal(dirs.length, 1);
+          assert.deepEqual(readdirSync(dirs[0]), ["syft"], "only the binary on PATH");
+          assert.match(spawnSync(join(dirs[0], "syft"), ["version"], { encoding: "utf8" }).stdout, /Version: +1\.57\.2/);
+          assert.match(installStep(name).run as string, /sha256sum --check --ignore-missing /);
+        });
+
+        it(`${name}: stops, with nothing on PATH, when the archive does not match the checksums`, () => {
+          const r = install(name, "wrong");
+          assert.notEqual(r.status, 0);
+          assert.match(r.stdout + r.stderr, /syft_1\.57\.2_linux_amd64\.tar\.gz: FAILED/);
+          assert.equal(r.path, "");
+        });
+
+        it(`${name}: stops, with nothing on PATH, when the checksums do not list the archive`, () => {
+          const r = install(name, "absent");
+          assert.notEqual(r.status, 0);
+          assert.match(r.stderr, /no file was verified/);
+          assert.equal(r.path, "");
+        });
+      }
     });
 
     it("promotes from the testing stack that Pulumi.production.yaml names", () => {
