@@ -14,7 +14,7 @@ import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
 import { ROOT } from "../helpers";
 import { catalogProblems } from "../catalog-schema";
-import { engine, IMAGE_TYPE, ran, TierStack, type RunResult } from "./engine";
+import { count, engine, IMAGE_TYPE, ran, STEP_TYPE, TierStack, type RunResult } from "./engine";
 import { getManifest, INDEX, platformManifests } from "./registry";
 import { archivePgVersion, baseRef, cosign as cosignIn, requireTools, resolvedDigest, secondsSince, sh, statements, type ImageOutput } from "./support";
 
@@ -172,7 +172,9 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     const line = `postgres-images:promoteFrom: stack "${testing.qualifiedName}" has no image for cell "postgresql-17-standard-trixie"; build it in testing first or narrow targets`;
     assert.ok(r.stdout.includes(line), r.stdout.slice(-3000));
     assert.equal(r.stdout.split(line).length - 1 >= 1, true);
-    assert.deepEqual(ran(r), [], "nothing ran");
+    // Only the cells' components are registered (they hold nothing); no step ran: nothing copied or signed.
+    assert.deepEqual(ran(r).filter((n) => !["postgresql-17-minimal-trixie", "postgresql-17-standard-trixie"].includes(n)), [], "nothing ran");
+    assert.equal(count(r, STEP_TYPE, "create"), 0, "no step ran");
     await assert.rejects(getManifest(`${PROD_REPO}:17-standard-trixie`), /HTTP 404/);
   });
 });
