@@ -98,7 +98,7 @@ const say = (line: string): void => {
 };
 
 /** Clears what a killed run of this stack left behind on the file backend at `stateDir`; fails on a state that cannot be read. */
-async function recover(stateDir: string, stack: string): Promise<{ run: string; pending: number }> {
+async function recover(stateDir: string, stack: string): Promise<string> {
   const { cleared, kept } = clearStaleLocks(stateDir, PROJECT, stack);
   for (const l of cleared) say(`cleared the lock of a run that no longer runs: ${describeHolder(l)}`);
   for (const l of kept) say(`the stack is locked by a run that may still be going: ${describeHolder(l)}; wait for it, or if it is gone, \`pulumi cancel --stack ${stack}\``);
@@ -109,7 +109,7 @@ async function recover(stateDir: string, stack: string): Promise<{ run: string; 
     say(`the last run was killed with ${pending.length} operation(s) in flight; this run checks them against the registry (unfinished creates are dropped and made again):`);
     for (const op of pending) say(`  ${op.type} ${op.urn.slice(op.urn.lastIndexOf("::") + 2)}`);
   }
-  return { run, pending: pending.length };
+  return run;
 }
 
 function printReport(report: RunReport): void {
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
   const stateDir = fileBackend ? env.PULUMI_BACKEND_URL.slice("file://".length) : PROJECT_DIR;
   const name = args.localBase === undefined ? args.stack : writeLocalStack(args.workDir, args.stack, args.localBase, settings);
   if (name !== args.stack) say(`deploying stack ${name} (Pulumi.${name}.yaml, written from Pulumi.${args.stack}.yaml for this machine)`);
-  const recovered = fileBackend ? await recover(stateDir, name) : undefined;
+  const run = fileBackend ? await recover(stateDir, name) : undefined;
   const stack = await openStack({ stack: name, workDir: args.workDir });
   const report = runReport();
   const common = { onOutput: (s: string) => process.stdout.write(s), onEvent: report.onEvent, color: "never" as const };
@@ -160,7 +160,7 @@ async function main(): Promise<void> {
     }
     throw e;
   } finally {
-    if (recovered !== undefined) endRun(stateDir, name, recovered.run);
+    if (run !== undefined) endRun(stateDir, name, run);
   }
   const outputs = await stack.outputs();
   printImages(name, (outputs.images?.value ?? {}) as Record<string, ImageOutput>);

@@ -1,4 +1,4 @@
-import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
+import { RESOLVE_FUNCTION } from "./registry-shell";
 
 /**
  * The tag step: the provider pushes each image by digest only (no tag), and this script gives the
@@ -13,28 +13,21 @@ import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
  */
 export const TAG_ENV = { imageRef: "IMAGE_REF", digest: "DIGEST", pinned: "PINNED_TAG", tags: "TAGS" } as const;
 
-
 export const TAG_SCRIPT = [
   "set -eu",
   `case "$${TAG_ENV.imageRef}" in *@"$${TAG_ENV.digest}") ;; *) echo "tag: IMAGE_REF $${TAG_ENV.imageRef} does not name DIGEST $${TAG_ENV.digest}" >&2; exit 2 ;; esac`,
   `[ -n "$${TAG_ENV.pinned}" ] || { echo "tag: PINNED_TAG is empty" >&2; exit 2; }`,
-  'errf="$(mktemp)"',
-  `trap 'rm -f "$errf"' EXIT`,
+  RESOLVE_FUNCTION,
   "retry() { n=1; until \"$@\"; do [ \"$n\" -lt 3 ] || return 1; n=$((n + 1)); sleep 2; done; }",
-  `if got=$(docker buildx imagetools inspect "$${TAG_ENV.pinned}" --format '{{json .Manifest.Digest}}' 2>"$errf"); then`,
-  '  got=$(printf %s "$got" | tr -d \'"[:space:]\')',
-  `  if [ "$got" != "$${TAG_ENV.digest}" ]; then`,
-  `    echo "tag: $${TAG_ENV.pinned} already names $got, and this build is $${TAG_ENV.digest}; a timestamped tag never moves to other content, so nothing was tagged. Bump postgres-images:rebuildEpoch to give the cell a new build time." >&2`,
-  "    exit 1",
-  "  fi",
-  "else",
-  '  err=$(cat "$errf")',
-  `  case "$err" in ${NOT_FOUND_PATTERN}) ;; *) echo "tag: cannot tell whether $${TAG_ENV.pinned} exists: $err" >&2; exit 1 ;; esac`,
+  `got=$(resolve "$${TAG_ENV.pinned}" 2>&1) || { echo "tag: $got" >&2; exit 1; }`,
+  `if [ -n "$got" ] && [ "$got" != "$${TAG_ENV.digest}" ]; then`,
+  `  echo "tag: $${TAG_ENV.pinned} already names $got, and this build is $${TAG_ENV.digest}; a timestamped tag never moves to other content, so nothing was tagged. Bump postgres-images:rebuildEpoch to give the cell a new build time." >&2`,
+  "  exit 1",
   "fi",
   "while IFS= read -r tag; do",
   '  [ -n "$tag" ] || continue',
   `  retry docker buildx imagetools create --prefer-index=false --tag "$tag" "$${TAG_ENV.imageRef}" </dev/null >&2 || { echo "tag: pushing $tag failed 3 times" >&2; exit 1; }`,
-  `  got=$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' </dev/null | tr -d '"[:space:]')`,
+  '  got=$(resolve "$tag")',
   `  [ "$got" = "$${TAG_ENV.digest}" ] || { echo "tag: $tag resolves to \${got:-nothing}, not $${TAG_ENV.digest}" >&2; exit 1; }`,
   "done <<EOF",
   `$${TAG_ENV.tags}`,
