@@ -71,6 +71,13 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
+/**
+ * A script's stderr line that starts with this is news for the user while the step runs (the stamp waiting
+ * for the next minute): the provider writes it, without the marker, to its own stderr, which the engine
+ * shows as it comes. Everything else on stderr is only shown if the step fails.
+ */
+export const PROGRESS_MARKER = "progress: ";
+
 /** Keeps a failure message readable: the end of stderr is where scripts say what went wrong. */
 const STDERR_TAIL = 4000;
 /** stdout is recorded in state; the scripts print a line or nothing, anything longer is a mistake. */
@@ -93,8 +100,12 @@ function runBash(step: string, script: string, env: Record<string, string>): Pro
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
       out = (out + d).slice(0, STDOUT_LIMIT);
     });
+    let partial = "";
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       err = (err + d).slice(-STDERR_TAIL);
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) if (l.startsWith(PROGRESS_MARKER)) process.stderr.write(`${step}: ${l.slice(PROGRESS_MARKER.length)}\n`);
     });
     child.on("error", (e) => reject(new Error(`${step}: cannot run bash: ${e.message}`)));
     child.on("close", (code, signal) => resolve({ status: code === 0 ? "ok" : code === null ? `signal ${signal}` : `status ${code}`, stdout: out, stderr: err.trim() }));

@@ -76,4 +76,19 @@ describe("step provider", () => {
     assert.deepEqual(outs, { script: news.script, environment: INPUTS.environment, triggers: INPUTS.triggers, step: "cell-sign", stdout: "printed before|r@sha256:1|pw" });
     await assert.rejects(provider.update("id", { ...OLDS, drift: "x" }, { ...INPUTS, script: "echo no >&2; exit 4" }), { message: "cell-sign: exited with status 4:\nno" });
   });
+
+  it("a script's progress lines reach the engine while it runs, named by the step; other stderr stays quiet", async () => {
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await provider.create({ ...INPUTS, script: 'echo "progress: stamp: waiting 20 s for the next minute" >&2; echo "noise" >&2; printf "progress: no newline" >&2' });
+    } finally {
+      process.stderr.write = write;
+    }
+    assert.deepEqual(written, ["cell-sign: stamp: waiting 20 s for the next minute\n"]);
+  });
 });
