@@ -1,0 +1,39 @@
+/**
+ * `npm run up`'s driver (engine/up.ts) as a real process, for what it refuses before any engine starts:
+ * one line on stderr naming the file and line or the argument, exit 1, no stack trace.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { ROOT } from "../helpers";
+
+function up(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "engine", "up.ts"), ...args], { encoding: "utf8", cwd: ROOT, env: { ...process.env, PULUMI_BACKEND_URL: "file:///nonexistent-never-used" } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run up refuses before the engine starts", () => {
+  it("a malformed stack file: its path, line and column", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pgi-up-cli-"));
+    copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    writeFileSync(join(dir, "Pulumi.bad.yaml"), "config:\n  postgres-images:registry: localhost:5000\n postgres-images:targets: []\n");
+    const r = up(["--stack", "bad", "--work-dir", dir]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, `up: ${join(dir, "Pulumi.bad.yaml")}: is not valid YAML at line 3, column 1: All mapping items must start at the same column\n`);
+  });
+
+  it("a stack without a stack file, an unknown argument, a bad stack name", () => {
+    const missing = up(["--stack", "nosuchstack", "--work-dir", ROOT]);
+    assert.equal(missing.status, 1);
+    assert.equal(missing.stderr, `up: ${join(ROOT, "Pulumi.nosuchstack.yaml")}: does not exist\n`);
+    const unknown = up(["--stak", "dev"]);
+    assert.equal(unknown.status, 1);
+    assert.match(unknown.stderr, /^up: Unknown option '--stak'.*; usage: up \[--stack NAME\] \[--local-base REF\] \[--preview\] \[--work-dir DIR\]\n$/);
+    const bad = up(["--stack", "a/b"]);
+    assert.equal(bad.stderr, 'up: --stack: "a/b" is not a stack name (letters, digits, _ . -); usage: up [--stack NAME] [--local-base REF] [--preview] [--work-dir DIR]\n');
+  });
+});
