@@ -57,7 +57,8 @@ export function commandErrorLines(message: string): string[] {
   const first = lines[start];
   const out = [first.slice(first.indexOf("error: ") + "error: ".length).trim()];
   for (const l of lines.slice(start + 1)) {
-    if (!/^\s+\S/.test(l) || out.length >= 10) break;
+    // The Automation API appends its own `err?: Error: Command failed …` line: the run already said that.
+    if (!/^\s+\S/.test(l) || /^\s*err\?:/.test(l) || out.length >= 10) break;
     out.push(l.trim());
   }
   return out;

@@ -8,8 +8,8 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { engine, STEP_TYPE, TierStack } from "./engine";
@@ -245,6 +245,40 @@ describe("the state and the registry under faults", { timeout: 30 * 60 * 1000 },
     it("killed during tagging", async () => {
       const tools = slowTools("tag");
       await killedThenFinished({ when: "tag", tools, until: () => existsSync(join(tools, "started")) }, "kill-tag");
+    });
+
+    it("a lock held by a running process is kept and its holder named; a state file cut short is named with its backup", async () => {
+      const lockDir = join(WORK, "state", ".pulumi", "locks", "organization", "postgres-images", "drift");
+      const bin = mkdtempSync(join(WORK, "live-pulumi-"));
+      copyFileSync("/bin/sleep", join(bin, "pulumi"));
+      const live = spawn(join(bin, "pulumi"), ["60"], { stdio: "ignore" });
+      const lock = join(lockDir, "held-by-test.json");
+      mkdirSync(lockDir, { recursive: true });
+      writeFileSync(lock, JSON.stringify({ pid: live.pid, username: "someone", hostname: hostname(), timestamp: "2026-12-07T10:00:00Z" }));
+      try {
+        const run = driver();
+        assert.equal(await run.done, 1);
+        assert.match(run.output(), new RegExp(`^up: the stack is locked by a run that may still be going: someone@${hostname()} \\(pid ${live.pid}\\) since 2026-12-07T10:00:00Z`, "m"));
+        // The summary's last line carries the engine's own refusal with the holder, not only its first line.
+        assert.match(run.output(), new RegExp(`^up: the stack is currently locked by 1 lock\\(s\\)[^\\n]*\\n  \\S+held-by-test\\.json\\S*: created by someone@${hostname()} \\(pid ${live.pid}\\)`, "m"));
+        assert.ok(existsSync(lock), "a live lock is never cleared");
+      } finally {
+        live.kill();
+        rmSync(lock, { force: true });
+      }
+
+      const file = join(WORK, "state", ".pulumi", "stacks", "postgres-images", "drift.json");
+      const good = readFileSync(file, "utf8");
+      writeFileSync(file, good.slice(0, 200));
+      try {
+        const run = driver();
+        assert.equal(await run.done, 1);
+        const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+        assert.match(run.output(), new RegExp(`^up: the stack's state file ${esc(file)} is not a Pulumi checkpoint \\(.+\\); the engine kept the state before the last save as ${esc(file)}\\.bak: restore it with`, "m"));
+        assert.doesNotMatch(run.output(), /^\s+at /m, "no stack trace");
+      } finally {
+        writeFileSync(file, good);
+      }
     });
 
     it("killed during signing", async () => {

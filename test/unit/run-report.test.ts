@@ -27,6 +27,7 @@ describe("run report", () => {
       " stdout: ",
       " stderr: error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file with `pulumi cancel`.",
       "  file:///s/.pulumi/locks/organization/postgres-images/dev/x.json: created by root@m (pid 42) at 2026-12-07T10:00:00Z",
+      "  err?: Error: Command failed with exit code 1: pulumi refresh --skip-preview --yes",
       "",
     ].join("\n");
     assert.deepEqual(commandErrorLines(message), [
