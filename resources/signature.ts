@@ -86,13 +86,17 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   // Verification runs again for a new signature (digest, signer), a new policy, or a signature made again.
   const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.environment)], [sign], signatureCheck);
   const sbomScript = join(PROJECT_DIR, SBOM_SCRIPT);
-  const attestations = [
+  // One after the other: `cosign attest` reads the digest's attestation manifest, adds its layer and
+  // pushes it back, so two at once can each push a manifest without the other's (seen in the tier: a
+  // platform's SBOM lost when two syft scans ended together).
+  const provenance =
     args.provenance === undefined
       ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [signer], [sign], attestationCheck)
-      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], attestationCheck),
-    ...cell.platforms.map((p) =>
-      make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign], attestationCheck),
-    ),
-  ];
+      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], attestationCheck);
+  const attestations: Step[] = [provenance];
+  for (const p of cell.platforms) {
+    const previous = attestations[attestations.length - 1];
+    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign, previous], attestationCheck));
+  }
   return { sign, verify, attestations };
 }

@@ -64,6 +64,9 @@ describe("signing with a key", () => {
         if (cname !== `${name}-sign`) assert.ok(c.dependencies.includes(`${COMMAND_TYPE}::${name}-sign`), `${cname} waits for the signature`);
       }
       assert.ok(all.get(`${name}-sign`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-tags`), `${name}: signed after the tag step`);
+      // The attestations of one digest one after the other: cosign attest rewrites the digest's attestation manifest.
+      assert.ok(all.get(`${name}-attest-sbom-linux-amd64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-provenance`), `${name}: amd64 SBOM after the provenance`);
+      assert.ok(all.get(`${name}-attest-sbom-linux-arm64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-sbom-linux-amd64`), `${name}: arm64 SBOM after amd64's`);
       const sign = String(all.get(`${name}-sign`)!.inputs.script);
       assert.match(sign, /cosign sign --yes --key "\$COSIGN_KEY" --rekor-url "\$REKOR_URL" --tlog-upload=false "\$IMAGE_REF"/);
       const verify = all.get(`${name}-verify`)!;
