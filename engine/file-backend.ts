@@ -39,17 +39,19 @@ export function stackLocks(stateDir: string, project: string, stack: string): Lo
     });
 }
 
-/** Whether `pid` is a running process of this machine (a process we may not signal still runs). */
-export function isRunning(pid: number): boolean {
+/**
+ * Whether `pid` is a running `command` of this machine (a process we may not signal still runs). On Linux a
+ * pid running another command was reused: the process we look for is gone.
+ */
+export function isRunning(pid: number, command = "pulumi"): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
-  // A reused pid: on Linux, a lock's process is a `pulumi` CLI; anything else holds no lock.
   const comm = `/proc/${pid}/comm`;
-  if (existsSync(comm)) return readFileSync(comm, "utf8").trim().startsWith("pulumi");
+  if (existsSync(comm)) return readFileSync(comm, "utf8").trim().startsWith(command);
   return true;
 }
 

@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isRunning } from "./file-backend";
 
 export const RUN_ENV = "POSTGRES_IMAGES_RUN";
 
@@ -29,18 +30,6 @@ function readRecord(file: string): Record | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Whether the driver pid of a record still runs: a node process (our driver), not a reused pid. */
-function driverRunning(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-  const comm = `/proc/${pid}/comm`;
-  return !existsSync(comm) || readFileSync(comm, "utf8").trim().startsWith("node");
 }
 
 /** Pids of this machine's processes whose environment holds POSTGRES_IMAGES_RUN=run. */
@@ -83,7 +72,7 @@ export async function beginRun(stateDir: string, stack: string, graceMs = 5000):
   const file = recordFile(stateDir, stack);
   const last = existsSync(file) ? readRecord(file) : undefined;
   let leftOver: LeftOver | undefined;
-  if (last !== undefined && !driverRunning(last.pid)) {
+  if (last !== undefined && !isRunning(last.pid, "node")) {
     const pids = processesOfRun(last.run);
     const stopped = pids.map((p) => `${p} ${commandOf(p)}`);
     for (const p of pids) signal(p, "SIGTERM");
