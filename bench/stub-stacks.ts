@@ -37,8 +37,9 @@ async function withEnv<T>(name: string, value: string, fn: () => Promise<T>): Pr
 
 /** Stack values for `cells` cells (a multiple of 6): cells/6 majors × 3 types × 2 bases, both bases the local one under two names. */
 function stubConfig(cells: number, base: string): Record<string, unknown> {
-  const digest = base.slice(base.indexOf("@"));
-  const repo = base.slice(0, base.lastIndexOf(":"));
+  const at = base.indexOf("@");
+  const digest = base.slice(at);
+  const repo = base.slice(0, base.lastIndexOf(":", at));
   const majors = cells / 6;
   return {
     registry: `localhost:5000/bench-stub-${cells}-${Date.now()}`,
