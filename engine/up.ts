@@ -31,7 +31,7 @@ import { UserError } from "../lib/errors";
 import type { ImageOutput } from "../lib/outputs";
 import { NAMESPACE, type Settings } from "../lib/settings";
 import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
-import { commandErrorLines, runReport, type RunReport } from "./run-report";
+import { commandErrorLines, resourceName, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";
 import { openStack, previewWithoutCheckpoints, PROJECT_DIR, useEngine } from "./workspace";
 
@@ -107,7 +107,7 @@ async function recover(stateDir: string, stack: string): Promise<string> {
   const pending = pendingOperations(stateFile(stateDir, PROJECT, stack));
   if (pending.length > 0) {
     say(`the last run was killed with ${pending.length} operation(s) in flight; this run checks them against the registry (unfinished creates are dropped and made again):`);
-    for (const op of pending) say(`  ${op.type} ${op.urn.slice(op.urn.lastIndexOf("::") + 2)}`);
+    for (const op of pending) say(`  ${op.type} ${resourceName(op.urn)}`);
   }
   return run;
 }

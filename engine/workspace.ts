@@ -10,6 +10,7 @@ import { copyFileSync, existsSync, mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../resources/project-dir";
+import { resourceName } from "./run-report";
 import { stackProgram } from "../resources/stack";
 
 export { PROJECT_DIR };
@@ -106,7 +107,7 @@ export function stepCounter(): StepCounter {
       const ops = byType.get(m.type) ?? new Map<string, number>();
       ops.set(m.op, (ops.get(m.op) ?? 0) + 1);
       byType.set(m.type, ops);
-      const name = m.urn.slice(m.urn.lastIndexOf("::") + 2);
+      const name = resourceName(m.urn);
       // A read (the StackReference a production stack promotes from) happens on every run; it changes nothing.
       if (m.op === "same" || m.op === "read") return;
       // A replacement ends with the old resource's delete-replaced: the replace is what happened to it.
