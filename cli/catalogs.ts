@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * `npm run catalogs -- --stack NAME [--stack NAME ...] --out DIR [--signing-from STACK] [--dir PROJECT_DIR]`:
- * the stacks' `catalogs` outputs as upstream publishes them (lib/catalog-files.ts: `catalog-{type}-{os}.yaml`
+ * the stacks' `catalogs` outputs as upstream publishes them (lib/catalogs/catalog-files.ts: `catalog-{type}-{os}.yaml`
  * and `kustomization.yaml`), each file signed with the stacks' signing settings (`cosign sign-blob --bundle
  * FILE.sigstore.json`; a key's password from the stack's secret, through the environment only).
  *
  * Several stacks (CI's per-major production-17, production-18, ...) make one set of catalogs
- * (lib/catalog.ts mergeCatalogs). The signing settings are read from the stacks' own files, which must
+ * (lib/catalogs/catalog.ts mergeCatalogs). The signing settings are read from the stacks' own files, which must
  * agree, or from `--signing-from STACK`'s file (CI's per-major stack files exist only in their own jobs).
  * A file whose text is unchanged and already has its bundle keeps both, so a run with nothing new changes
  * nothing in a published folder; a changed file loses its old bundle before it is written, so a failed
@@ -19,12 +19,12 @@ import { join, resolve } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
 import { useEngine } from "../engine/workspace";
-import { isCatalogList, mergeCatalogs, type StackCatalogs } from "../lib/catalog";
-import { catalogFiles } from "../lib/catalog-files";
-import { BLOB_ENV, ENV, isSigning, signBlobCommand } from "../lib/cosign";
+import { isCatalogList, mergeCatalogs, type StackCatalogs } from "../lib/catalogs/catalog";
+import { catalogFiles } from "../lib/catalogs/catalog-files";
+import { BLOB_ENV, ENV, isSigning, signBlobCommand } from "../lib/signing/cosign";
 import { UserError } from "../lib/errors";
-import { NAMESPACE } from "../lib/settings";
-import type { SigningSettings } from "../lib/signing-settings";
+import { NAMESPACE } from "../lib/config/settings";
+import type { SigningSettings } from "../lib/config/signing-settings";
 import { stackSettings } from "./stack-settings";
 
 const USAGE = "usage: npm run catalogs -- --stack NAME [--stack NAME ...] --out DIR [--signing-from STACK] [--dir PROJECT_DIR]";

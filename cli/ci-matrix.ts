@@ -37,7 +37,7 @@ export interface JobMatrix {
 export class CiMatrixError extends UserError {}
 
 /**
- * `postgresql-{lead}-{type}-{distro}` (lib/naming.ts): only what is safe in a stack name and a job is
+ * `postgresql-{lead}-{type}-{distro}` (lib/matrix/naming.ts): only what is safe in a stack name and a job is
  * checked here; which types and distros exist is the bake file's to say (a new image type needs no edit).
  */
 const CELL_NAME = /^postgresql-([0-9]+(?:alpha|beta|rc)?[0-9]*)-([a-z][a-z0-9]*)-([a-z0-9][a-z0-9._]*)$/;

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigFileError, loadSettings, mergeConfig, readProjectFile, readStackFile } from "../lib/config";
-import type { Settings } from "../lib/settings";
+import { ConfigFileError, mergeConfig, readProjectFile, readStackFile } from "../lib/config/stack-file";
+import { loadSettings } from "../lib/load-settings";
+import type { Settings } from "../lib/config/settings";
 
 function readText(path: string): string {
   try {

@@ -4,11 +4,11 @@
  * or as the bake file `docker buildx bake -f` reads. Deliberately free of the Pulumi SDK: it must start fast.
  */
 import { parseArgs } from "node:util";
-import { bakeFile } from "../lib/bake";
+import { bakeFile } from "../lib/matrix/bake";
 import { UserError } from "../lib/errors";
-import { matrix } from "../lib/matrix";
-import { renderTable } from "../lib/table";
-import { parseStamp, stampOf, type Stamp } from "../lib/stamp";
+import { matrix } from "../lib/matrix/matrix";
+import { renderTable } from "../lib/matrix/table";
+import { parseStamp, stampOf, type Stamp } from "../lib/matrix/stamp";
 import { stackSettings } from "./stack-settings";
 
 const USAGE = "usage: npm run targets -- [--stack NAME] [--json] [--timestamp 2026-11-02T08:30:00Z] [--dir PROJECT_DIR]";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import * as YAML from "yaml";
 import { UserError } from "../lib/errors";
-import { parseReleases, updateVersions } from "../lib/pg-releases";
+import { parseReleases, updateVersions } from "../lib/config/pg-releases";
 
 const DEFAULT_SOURCE = "https://www.postgresql.org/versions.json";
 const USAGE = "usage: npm run update-versions -- [--from FILE_OR_URL] [--dir PROJECT_DIR]";

@@ -29,7 +29,7 @@ import { parseDocument, Scalar } from "yaml";
 import { stackSettings } from "../cli/stack-settings";
 import { UserError } from "../lib/errors";
 import type { ImageOutput } from "../lib/outputs";
-import { NAMESPACE, type Settings } from "../lib/settings";
+import { NAMESPACE, type Settings } from "../lib/config/settings";
 import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
 import { commandErrorLines, resourceName, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";

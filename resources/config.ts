@@ -5,11 +5,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigFileError, loadSettings, mergeConfig, projectDefaults, readStackFile } from "../lib/config";
-import { BuildSourceError, readBuildSources } from "../lib/context-hash";
-import type { BuildSources } from "../lib/definition";
+import { ConfigFileError, mergeConfig, projectDefaults, readStackFile } from "../lib/config/stack-file";
+import { loadSettings } from "../lib/load-settings";
+import { BuildSourceError, readBuildSources } from "../lib/build/context-hash";
+import type { BuildSources } from "../lib/build/definition";
 import { ConfigError, HIDDEN, UserError } from "../lib/errors";
-import { NAMESPACE, SECRET_KEYS, fullKey, type Settings } from "../lib/settings";
+import { NAMESPACE, SECRET_KEYS, fullKey, type Settings } from "../lib/config/settings";
 import type { ProgramSecrets } from "./program";
 
 export interface ProgramInputs {

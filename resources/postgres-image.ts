@@ -1,14 +1,14 @@
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { isSigning } from "../lib/cosign";
-import { definitionHash, type BuildSources } from "../lib/definition";
-import { imageSpec, PLACEHOLDER_STAMP } from "../lib/image-spec";
-import type { Cell } from "../lib/matrix";
-import { provenancePredicate } from "../lib/provenance";
-import type { Settings } from "../lib/settings";
-import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../lib/stamp-command";
-import { timestampedTag } from "../lib/naming";
-import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/tag-command";
+import { isSigning } from "../lib/signing/cosign";
+import { definitionHash, type BuildSources } from "../lib/build/definition";
+import { imageSpec, PLACEHOLDER_STAMP } from "../lib/build/image-spec";
+import type { Cell } from "../lib/matrix/matrix";
+import { provenancePredicate } from "../lib/signing/provenance";
+import type { Settings } from "../lib/config/settings";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../lib/build/stamp-command";
+import { timestampedTag } from "../lib/matrix/naming";
+import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/build/tag-command";
 import { imageRef, signatureCommands } from "./signature";
 import { Step } from "./step";
 
@@ -17,7 +17,7 @@ export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
 /**
  * Prints the build time; it runs only when the stamp command is created, i.e. when the cell's
  * definition changes. It never picks a minute whose timestamped tag already exists in the registry
- * (lib/stamp-command.ts): its environment holds that tag's prefix and suffix.
+ * (lib/build/stamp-command.ts): its environment holds that tag's prefix and suffix.
  */
 export const STAMP_COMMAND = STAMP_SCRIPT;
 
@@ -50,7 +50,7 @@ export class PostgresImage extends pulumi.ComponentResource {
     // It records the source revision too: labels and provenance name the revision the image was built
     // from, and a new commit alone (not part of the definition) rebuilds nothing.
     // On refresh it checks that its timestamped tag is still in the registry; if not (the image was
-    // deleted), it runs again and the cell is built again under a new time (lib/stamp-command.ts).
+    // deleted), it runs again and the cell is built again under a new time (lib/build/stamp-command.ts).
     const builtAt = new Step(
       `${cell.name}-built-at`,
       { script: STAMP_COMMAND, environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)], check: STAMP_CHECK_SCRIPT },
@@ -93,7 +93,7 @@ export class PostgresImage extends pulumi.ComponentResource {
     this.digest = image.digest;
     this.ref = imageRef(cell.repository, image.digest);
 
-    // Tags the pushed digest, refusing to move the timestamped tag (lib/tag-command.ts), in two steps: the
+    // Tags the pushed digest, refusing to move the timestamped tag (lib/build/tag-command.ts), in two steps: the
     // timestamped tag first (it names this build alone), the rolling tags (`17-minimal-trixie`, ...) only
     // once the digest is signed, verified and attested, so no one pulls an unsigned image by a moving tag.
     // Each runs for a new digest or a new set of its tags, or after a refresh found one of them missing or

@@ -1,10 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageOutput } from "../lib/outputs";
-import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalog";
-import type { BuildSources } from "../lib/definition";
-import { matrix } from "../lib/matrix";
-import type { Settings } from "../lib/settings";
-import type { SigningSettings } from "../lib/signing-settings";
+import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalogs/catalog";
+import type { BuildSources } from "../lib/build/definition";
+import { matrix } from "../lib/matrix/matrix";
+import type { Settings } from "../lib/config/settings";
+import type { SigningSettings } from "../lib/config/signing-settings";
 import { PostgresImage } from "./postgres-image";
 import { promotedImages, type PromotedImage } from "./promotion";
 

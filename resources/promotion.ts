@@ -5,11 +5,11 @@
  * exactly that digest, then signs and attests it with the production identity and verifies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, isSigning, promoteCommand, type CosignCommand } from "../lib/cosign";
-import type { Cell } from "../lib/matrix";
-import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion";
-import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/tag-command";
-import type { Settings } from "../lib/settings";
+import { ENV, isSigning, promoteCommand, type CosignCommand } from "../lib/signing/cosign";
+import type { Cell } from "../lib/matrix/matrix";
+import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion/promotion";
+import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/build/tag-command";
+import type { Settings } from "../lib/config/settings";
 import { signatureCommands } from "./signature";
 import { Step } from "./step";
 

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { canonicalJson } from "../lib/definition";
+import { canonicalJson } from "../lib/build/definition";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
@@ -13,8 +13,8 @@ import {
   verifyCommand,
   type ActiveSigning,
   type CosignCommand,
-} from "../lib/cosign";
-import type { Cell } from "../lib/matrix";
+} from "../lib/signing/cosign";
+import type { Cell } from "../lib/matrix/matrix";
 import { PROJECT_DIR } from "./project-dir";
 import { Step } from "./step";
 
@@ -71,7 +71,7 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const signer = canonicalJson({ mode: signing.mode, ...signCommand(signing).environment, tlogUpload: signing.tlogUpload });
 
   // Only steps that sign get the password; `verify` needs none.
-  // On refresh each step checks that what it made is still in the registry (lib/cosign.ts presenceCheck).
+  // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts presenceCheck).
   const signatureCheck = presenceCheck("signature");
   const attestationCheck = presenceCheck("attestation");
   const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: string): Step =>

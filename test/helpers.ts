@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadSettings, mergeConfig, projectDefaults, stackValues } from "../lib/config";
-import type { Settings } from "../lib/settings";
+import { mergeConfig, projectDefaults, stackValues } from "../lib/config/stack-file";
+import { loadSettings } from "../lib/load-settings";
+import type { Settings } from "../lib/config/settings";
 
 export const ROOT = join(__dirname, "..");
 /** The golden fixture: upstream's default bake matrix after bullseye was retired (trixie and bookworm); SOURCE.md says where it came from. */

@@ -39,7 +39,7 @@ input=$(cat)
 jq -e 'type == "object" and length > 0 and all(.[]; type == "object" and (.ref | type) == "string")' <<<"$input" >/dev/null 2>&1 ||
   die "stdin is not a non-empty {CELL: {ref: ...}} object (pulumi stack output images --json)"
 
-# postgresql-LEAD-TYPE-DISTRO (lib/naming.ts): checked only for what is safe to print; the stack says which exist.
+# postgresql-LEAD-TYPE-DISTRO (lib/matrix/naming.ts): checked only for what is safe to print; the stack says which exist.
 cell_re='^postgresql-[0-9a-z]+-[a-z][a-z0-9]*-[a-z0-9._]+$'
 ref_re='^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]{1,5})?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)+@sha256:[0-9a-f]{64}$'
 failed=0 checked=0

@@ -2,7 +2,7 @@
  * `npm run catalogs` on the real engine: several stacks on a file backend, as CI's per-major production
  * stacks (production-17, production-18) hold them, merged into one set of upstream's files, signed with
  * cosign and checked with `cosign verify-blob`. The stacks here export a `catalogs` output the way the
- * program does (lib/catalog.ts imageCatalogs over cells), without building images: what is under test is
+ * program does (lib/catalogs/catalog.ts imageCatalogs over cells), without building images: what is under test is
  * the command, which reads them with `pulumi stack output` like any other stack's. A real build's catalogs
  * are checked in promotion.test.ts.
  *
@@ -17,8 +17,8 @@ import { before, describe, it } from "node:test";
 import * as auto from "@pulumi/pulumi/automation";
 import { parse, stringify } from "yaml";
 import { scratchProject } from "../../engine/workspace";
-import { imageCatalogs, type ClusterImageCatalog } from "../../lib/catalog";
-import { matrix } from "../../lib/matrix";
+import { imageCatalogs, type ClusterImageCatalog } from "../../lib/catalogs/catalog";
+import { matrix } from "../../lib/matrix/matrix";
 import { catalogProblems } from "../catalog-schema";
 import { ROOT, settingsWith } from "../helpers";
 import { engine } from "./engine";

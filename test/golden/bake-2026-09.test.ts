@@ -4,10 +4,11 @@ import { copyFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { bakeFile } from "../../lib/bake";
-import { loadSettings, mergeConfig } from "../../lib/config";
-import { matrix } from "../../lib/matrix";
-import { parseStamp } from "../../lib/stamp";
+import { bakeFile } from "../../lib/matrix/bake";
+import { mergeConfig } from "../../lib/config/stack-file";
+import { loadSettings } from "../../lib/load-settings";
+import { matrix } from "../../lib/matrix/matrix";
+import { parseStamp } from "../../lib/matrix/stamp";
 import { runTargets } from "../cli";
 import { GOLDEN_DIR, ROOT, defaults, goldenStack, goldenTimestamp } from "../helpers";
 

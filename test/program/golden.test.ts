@@ -7,11 +7,11 @@ import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { parseCsvRecord } from "../../lib/csv";
-import { TAG_SCRIPT } from "../../lib/tag-command";
+import { parseCsvRecord } from "../../lib/build/csv";
+import { TAG_SCRIPT } from "../../lib/build/tag-command";
 import { POSTGRES_IMAGE_TYPE, STAMP_COMMAND } from "../../resources/postgres-image";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
-import type { BakeFile } from "../../lib/bake";
+import type { BakeFile } from "../../lib/matrix/bake";
 
 /** The repository every tag of a fixture target names (`REPO:TAG` → `REPO`), read from the fixture itself. */
 function repositoryOf(tags: readonly string[]): string {
@@ -167,7 +167,7 @@ describe("golden stack under mocks", () => {
     for (const name of expected.group.default.targets) {
       const stamp = commands.get(`${name}-built-at`);
       assert.ok(stamp, name);
-      // The guarded stamp (lib/stamp-command.ts): never a minute whose timestamped tag exists already.
+      // The guarded stamp (lib/build/stamp-command.ts): never a minute whose timestamped tag exists already.
       assert.equal(stamp.inputs.script, STAMP_COMMAND);
       const env = stamp.inputs.environment as Record<string, string>;
       assert.ok(env.STAMP_TAG_PREFIX.startsWith("localhost:5000/postgresql-testing:") && env.STAMP_TAG_SUFFIX.startsWith("-"), name);

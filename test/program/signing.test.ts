@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { canonicalJson } from "../../lib/definition";
+import { canonicalJson } from "../../lib/build/definition";
 import { byName, COMMAND_TYPE, evaluate, IMAGE_TYPE, type Evaluation, type ResourceRecord } from "./harness";
 
 const PASSWORD = "correct horse battery staple, \"quoted\" $(not run)";

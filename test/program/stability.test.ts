@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { canonicalJson } from "../../lib/definition";
+import { canonicalJson } from "../../lib/build/definition";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
 
 const A_YEAR_LATER = "2027-11-02T08:30:00Z";

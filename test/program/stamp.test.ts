@@ -1,7 +1,7 @@
 /** The stamp command under mocks: its script is the guarded one, its environment names the cell's timestamped tag. */
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { STAMP_SCRIPT } from "../../lib/stamp-command";
+import { STAMP_SCRIPT } from "../../lib/build/stamp-command";
 import { byName, COMMAND_TYPE, evaluate, GOLDEN_TIME, IMAGE_TYPE } from "./harness";
 
 describe("stamp command", () => {

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import type { ClusterImageCatalog } from "../../lib/catalog";
-import { catalogFiles } from "../../lib/catalog-files";
+import type { ClusterImageCatalog } from "../../lib/catalogs/catalog";
+import { catalogFiles } from "../../lib/catalogs/catalog-files";
 
 const catalog = (type: string, os: string): ClusterImageCatalog => ({
   apiVersion: "postgresql.cnpg.io/v1",

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { describe, it } from "node:test";
-import { CatalogMergeError, imageCatalogs, isCatalogList, mergeCatalogs, type ClusterImageCatalog } from "../../lib/catalog";
-import { matrix } from "../../lib/matrix";
+import { CatalogMergeError, imageCatalogs, isCatalogList, mergeCatalogs, type ClusterImageCatalog } from "../../lib/catalogs/catalog";
+import { matrix } from "../../lib/matrix/matrix";
 import { catalogProblems } from "../catalog-schema";
 import { settingsWith } from "../helpers";
 

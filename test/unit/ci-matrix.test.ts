@@ -3,10 +3,11 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { CiMatrixError, ciMatrix } from "../../cli/ci-matrix";
-import { bakeFile } from "../../lib/bake";
-import { loadSettings, mergeConfig } from "../../lib/config";
-import { matrix } from "../../lib/matrix";
-import { parseStamp } from "../../lib/stamp";
+import { bakeFile } from "../../lib/matrix/bake";
+import { mergeConfig } from "../../lib/config/stack-file";
+import { loadSettings } from "../../lib/load-settings";
+import { matrix } from "../../lib/matrix/matrix";
+import { parseStamp } from "../../lib/matrix/stamp";
 import { ROOT, defaults } from "../helpers";
 
 const STAMP = parseStamp("2026-11-02T08:30:00Z");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { ConfigFileError, projectDefaults, stackValues } from "../../lib/config";
+import { ConfigFileError, projectDefaults, stackValues } from "../../lib/config/stack-file";
 import { defaults } from "../helpers";
 
 describe("Pulumi.yaml defaults", () => {

@@ -4,7 +4,7 @@ import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { BuildSourceError, hashBuildContext, hashDockerfile, ignoreRules, readBuildSources } from "../../lib/context-hash";
+import { BuildSourceError, hashBuildContext, hashDockerfile, ignoreRules, readBuildSources } from "../../lib/build/context-hash";
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), "context-hash-"));

@@ -15,7 +15,7 @@ import {
   verifyCommand,
   type ActiveSigning,
   type CosignCommand,
-} from "../../lib/cosign";
+} from "../../lib/signing/cosign";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const KEY: ActiveSigning = { mode: "key", key: "cosign.key", tlogUpload: true, rekorUrl: "", verify: { publicKey: "cosign.pub" } };

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { csvField, csvRecord, parseCsvRecord } from "../../lib/csv";
+import { csvField, csvRecord, parseCsvRecord } from "../../lib/build/csv";
 
 describe("CSV fields for buildx options", () => {
   it("leaves plain fields alone", () => {

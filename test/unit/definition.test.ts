@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { canonicalJson, definitionHash, type BuildSources } from "../../lib/definition";
-import { matrix } from "../../lib/matrix";
+import { canonicalJson, definitionHash, type BuildSources } from "../../lib/build/definition";
+import { matrix } from "../../lib/matrix/matrix";
 import { settingsWith } from "../helpers";
 
 const SOURCES: BuildSources = { contextHash: "c".repeat(64), dockerfileHash: "d".repeat(64) };

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { parseCsvRecord } from "../../lib/csv";
-import { imageSpec, rawExporter } from "../../lib/image-spec";
-import { matrix } from "../../lib/matrix";
-import { cellLabels } from "../../lib/metadata";
-import { parseStamp } from "../../lib/stamp";
+import { parseCsvRecord } from "../../lib/build/csv";
+import { imageSpec, rawExporter } from "../../lib/build/image-spec";
+import { matrix } from "../../lib/matrix/matrix";
+import { cellLabels } from "../../lib/matrix/metadata";
+import { parseStamp } from "../../lib/matrix/stamp";
 import { settingsWith } from "../helpers";
 
 const STAMP = parseStamp("2026-11-02T08:30:00Z");

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { allCells, matrix, selectCells } from "../../lib/matrix";
+import { allCells, matrix, selectCells } from "../../lib/matrix/matrix";
 import { settingsWith, DIGEST_A, DIGEST_B, DIGEST_C } from "../helpers";
 
 /** A small deterministic generator, so the property checks below cover many configurations reproducibly. */

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { allCells, type Cell } from "../../lib/matrix";
-import { cellArgs, cellLabels, withoutEmpty } from "../../lib/metadata";
-import { cellTags, timestampedTag } from "../../lib/naming";
-import { parseStamp } from "../../lib/stamp";
+import { allCells, type Cell } from "../../lib/matrix/matrix";
+import { cellArgs, cellLabels, withoutEmpty } from "../../lib/matrix/metadata";
+import { cellTags, timestampedTag } from "../../lib/matrix/naming";
+import { parseStamp } from "../../lib/matrix/stamp";
 import { settingsWith, DIGEST_A, DIGEST_B } from "../helpers";
 
 const STAMP = parseStamp("2026-11-02T08:30:00Z");

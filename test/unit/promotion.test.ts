@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { matrix } from "../../lib/matrix";
-import { planPromotions, productionTags, PromotionError, testingRepository, type PromotionSource } from "../../lib/promotion";
+import { matrix } from "../../lib/matrix/matrix";
+import { planPromotions, productionTags, PromotionError, testingRepository, type PromotionSource } from "../../lib/promotion/promotion";
 import { DIGEST_A, DIGEST_B, settingsWith } from "../helpers";
 
 const REGISTRY = "registry.internal:5000/pg";

@@ -1,9 +1,9 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { imageSpec } from "../../lib/image-spec";
-import { matrix } from "../../lib/matrix";
-import { basePurl, BUILD_TYPE, provenancePredicate } from "../../lib/provenance";
-import { parseStamp } from "../../lib/stamp";
+import { imageSpec } from "../../lib/build/image-spec";
+import { matrix } from "../../lib/matrix/matrix";
+import { basePurl, BUILD_TYPE, provenancePredicate } from "../../lib/signing/provenance";
+import { parseStamp } from "../../lib/matrix/stamp";
 import { settingsWith } from "../helpers";
 
 const STAMP = parseStamp("2026-11-02T08:30:00Z");

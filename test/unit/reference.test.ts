@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { formatImageRef, isRegistry, parseImageRef, qualifiedRepository, ImageRefError } from "../../lib/reference";
+import { formatImageRef, isRegistry, parseImageRef, qualifiedRepository, ImageRefError } from "../../lib/config/reference";
 
 const D = `sha256:${"a".repeat(64)}`;
 

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { ConfigErrors } from "../../lib/errors";
-import { mergeConfig } from "../../lib/config";
-import { globMatches } from "../../lib/settings";
+import { mergeConfig } from "../../lib/config/stack-file";
+import { globMatches } from "../../lib/config/settings";
 import { DIGEST_A, DIGEST_B, defaults, settingsWith } from "../helpers";
 
 /** The error lines a configuration produces (empty when it is valid). */

@@ -9,10 +9,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFile
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { allCells } from "../../lib/matrix";
-import { timestampedTag, timestampedTagParts } from "../../lib/naming";
-import { parseStamp, stampTag } from "../../lib/stamp";
-import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment } from "../../lib/stamp-command";
+import { allCells } from "../../lib/matrix/matrix";
+import { timestampedTag, timestampedTagParts } from "../../lib/matrix/naming";
+import { parseStamp, stampTag } from "../../lib/matrix/stamp";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment } from "../../lib/build/stamp-command";
 import { settingsWith } from "../helpers";
 
 const PREFIX = "registry.internal:5000/pg/postgresql-testing:17.11-";

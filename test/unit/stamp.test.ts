@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { parseStamp, stampOf, stampTag } from "../../lib/stamp";
+import { parseStamp, stampOf, stampTag } from "../../lib/matrix/stamp";
 
 describe("stamps", () => {
   it("formats whole seconds in UTC", () => {

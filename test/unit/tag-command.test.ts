@@ -9,7 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { TAG_CHECK_SCRIPT, TAG_SCRIPT } from "../../lib/tag-command";
+import { TAG_CHECK_SCRIPT, TAG_SCRIPT } from "../../lib/build/tag-command";
 import { DIGEST_A, DIGEST_B } from "../helpers";
 
 const REPO = "registry.internal:5000/pg/postgresql-testing";

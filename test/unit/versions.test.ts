@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { compareVersions, droppedPreviews, parsePreview, parseStable, selectVersions, toSemver, type PgVersion } from "../../lib/versions";
+import { compareVersions, droppedPreviews, parsePreview, parseStable, selectVersions, toSemver, type PgVersion } from "../../lib/config/versions";
 
 function stable(t: string): PgVersion {
   const v = parseStable(t);

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { loadSettings, mergeConfig, stackValues } from "../../lib/config";
+import { mergeConfig, stackValues } from "../../lib/config/stack-file";
+import { loadSettings } from "../../lib/load-settings";
 import { ROOT, defaults } from "../helpers";
 
 type Obj = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { ErrorList } from "./errors";
+import type { ErrorList } from "../errors";
 
 /** How pushed digests are signed. Secrets (key passwords, tokens) are not here: the program reads them as Pulumi secrets. */
 export type SigningSettings = NoSigning | KeySigning | KeylessSigning;

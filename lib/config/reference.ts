@@ -1,4 +1,4 @@
-import { UserError } from "./errors";
+import { UserError } from "../errors";
 
 /**
  * Image references as the distribution library reads them:

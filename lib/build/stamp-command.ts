@@ -1,11 +1,11 @@
-import type { Cell } from "./matrix";
+import type { Cell } from "../matrix/matrix";
 import { NOT_FOUND_PATTERN, RESOLVE_FUNCTION } from "./registry-shell";
-import { timestampedTagParts } from "./naming";
-import { parseStamp, type Stamp } from "./stamp";
+import { timestampedTagParts } from "../matrix/naming";
+import { parseStamp, type Stamp } from "../matrix/stamp";
 
 /**
  * The stamp command: prints a cell's build time, whose minute names the timestamped tag
- * (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`, lib/naming.ts `timestampedTag`). That tag names one build
+ * (`REPO:CLEAN-YYYYMMDDhhmm-TYPE-DISTRO`, lib/matrix/naming.ts `timestampedTag`). That tag names one build
  * and nothing else, so the command refuses a minute whose tag already exists in the registry: a
  * cell rebuilt twice within one UTC minute would otherwise push its second build over the first's tag.
  *

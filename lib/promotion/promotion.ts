@@ -1,10 +1,10 @@
-import { fullKey, ENVIRONMENTS } from "./settings";
-import type { Cell } from "./matrix";
-import { ErrorList, showValue, UserError } from "./errors";
-import type { ActiveSigning } from "./cosign";
-import { parseSigning } from "./signing-settings";
-import { isTimestampedTag } from "./naming";
-import { isDigest, isTag } from "./reference";
+import { fullKey, ENVIRONMENTS } from "../config/settings";
+import type { Cell } from "../matrix/matrix";
+import { ErrorList, showValue, UserError } from "../errors";
+import type { ActiveSigning } from "../signing/cosign";
+import { parseSigning } from "../config/signing-settings";
+import { isTimestampedTag } from "../matrix/naming";
+import { isDigest, isTag } from "../config/reference";
 
 /**
  * Promotion testing → production by digest: the production stack reads the testing stack's `images`

@@ -4,7 +4,7 @@
  * build and never moves). Everything else reads them from here: the program, `targets` (and through its
  * `--json`, the CI scripts, which match no name pattern of their own), catalogs and promotion.
  */
-import type { PgVersion } from "./versions";
+import type { PgVersion } from "../config/versions";
 import { stampTag, type Stamp } from "./stamp";
 
 /** What a cell's names are made of: a matrix Cell has it (named here, so naming.ts does not import the matrix that imports it). */

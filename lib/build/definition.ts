@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { imageSpec, PLACEHOLDER_STAMP, type ImageSettings } from "./image-spec";
-import type { Cell } from "./matrix";
-import type { Settings } from "./settings";
+import type { Cell } from "../matrix/matrix";
+import type { Settings } from "../config/settings";
 
-/** What the build reads from disk, hashed once per run (lib/context-hash.ts). */
+/** What the build reads from disk, hashed once per run (lib/build/context-hash.ts). */
 export interface BuildSources {
   /** sha256 hex of the build context as BuildKit receives it (after .dockerignore). */
   readonly contextHash: string;
@@ -39,7 +39,7 @@ const SCHEME = "postgres-images/definition/v1";
 export function definitionHash(cell: Cell, settings: DefinitionSettings, sources: BuildSources): string {
   const text = canonicalJson({
     scheme: SCHEME,
-    // The revision is recorded with the build time (lib/stamp-command.ts), not part of the definition:
+    // The revision is recorded with the build time (lib/build/stamp-command.ts), not part of the definition:
     // a commit that changes nothing the image is built from rebuilds nothing.
     image: imageSpec(cell, { ...settings, revision: "" }, PLACEHOLDER_STAMP),
     contextHash: sources.contextHash,

@@ -1,6 +1,6 @@
 /**
  * I/O: hashes the build context and the Dockerfile as BuildKit would receive them, once per run
- * (every cell shares them). The hash feeds lib/definition.ts, so only a change to what the build
+ * (every cell shares them). The hash feeds lib/build/definition.ts, so only a change to what the build
  * can see gives cells a new build time; files that .dockerignore leaves out never rebuild images.
  */
 import { createHash } from "node:crypto";
@@ -8,8 +8,8 @@ import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "no
 import { isAbsolute, join, posix, resolve } from "node:path";
 import dockerignore from "@balena/dockerignore";
 import type { BuildSources } from "./definition";
-import type { Settings } from "./settings";
-import { UserError } from "./errors";
+import type { Settings } from "../config/settings";
+import { UserError } from "../errors";
 
 /** A build context or Dockerfile that cannot be read; the message names the path and the key. */
 export class BuildSourceError extends UserError {}

@@ -4,7 +4,7 @@
  * `postgresVersions` and `previewVersions` defaults. Pure: reading and writing files is the CLI's.
  */
 import { parsePreview, parseStable } from "./versions";
-import { UserError } from "./errors";
+import { UserError } from "../errors";
 
 /** One entry of versions.json that matters here. */
 export interface PgRelease {

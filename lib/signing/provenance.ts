@@ -1,14 +1,14 @@
-import type { BuildSources } from "./definition";
-import type { ImageSpec } from "./image-spec";
-import type { Cell } from "./matrix";
-import { PROJECT } from "./metadata";
-import type { Settings } from "./settings";
-import type { Stamp } from "./stamp";
+import type { BuildSources } from "../build/definition";
+import type { ImageSpec } from "../build/image-spec";
+import type { Cell } from "../matrix/matrix";
+import { PROJECT } from "../matrix/metadata";
+import type { Settings } from "../config/settings";
+import type { Stamp } from "../matrix/stamp";
 
 /**
  * SLSA Provenance v1 predicate (https://slsa.dev/spec/v1.0/provenance) for one cell, attached with
  * `cosign attest --type slsaprovenance1`: cosign wraps it in an in-toto statement whose subject is
- * the pushed digest. It records what defines the build, the same things lib/definition.ts hashes.
+ * the pushed digest. It records what defines the build, the same things lib/build/definition.ts hashes.
  */
 export interface SlsaProvenanceV1 {
   readonly buildDefinition: {

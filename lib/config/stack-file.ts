@@ -1,9 +1,8 @@
 import { basename } from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, ConfigErrors, ErrorList, HIDDEN, UserError, Written } from "./errors";
+import { ConfigError, ConfigErrors, ErrorList, HIDDEN, UserError, Written } from "../errors";
 import { describeKind, keptAsWritten, plainKind, type PlainKind } from "./yaml-scalars";
-import { allCellNames } from "./matrix";
-import { KEYS, NAMESPACE, SECRET_KEYS, fullKey, parseSettings, type RawConfig, type Settings } from "./settings";
+import { KEYS, NAMESPACE, SECRET_KEYS, fullKey, type RawConfig } from "./settings";
 
 /** Where a problem with a configuration file (not a key's value) is reported. */
 export class ConfigFileError extends UserError {
@@ -184,14 +183,6 @@ export function mergeConfig(defaults: RawConfig, stack: RawConfig): Record<strin
   }
   errors.throwIfAny();
   return { ...defaults, ...stack };
-}
-
-/**
- * Raw merged configuration → Settings; throws ConfigErrors listing every problem. `problems` are the
- * stack file's own (readStackFile); a key they name is not checked again, so one mistake is one line.
- */
-export function loadSettings(raw: RawConfig, problems: readonly ConfigError[] = []): Settings {
-  return parseSettings(raw, allCellNames, problems);
 }
 
 export { ConfigErrors };

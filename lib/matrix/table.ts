@@ -1,6 +1,6 @@
 import type { Cell } from "./matrix";
 import { cellTags } from "./naming";
-import type { Settings } from "./settings";
+import type { Settings } from "../config/settings";
 import type { Stamp } from "./stamp";
 
 /** A plain-text table of cells for people: one row per cell, tags without the repository. */

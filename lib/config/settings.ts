@@ -1,6 +1,6 @@
 import { posix } from "node:path";
 import semver from "semver";
-import { ErrorList, ConfigErrors, type ConfigError } from "./errors";
+import { ErrorList, ConfigErrors, type ConfigError } from "../errors";
 import { parseImageRef, qualifiedRepository, registryProblem, ImageRefError, type ImageRef } from "./reference";
 import { parsePreview, parseStable, selectVersions, droppedPreviews, STABLE_GRAMMAR, PREVIEW_GRAMMAR, type PgVersion } from "./versions";
 import { parseSigning, type SigningSettings } from "./signing-settings";

@@ -1,7 +1,7 @@
 import type { Cell } from "./matrix";
 import { cellArgs, cellLabels, sortedEntries } from "./metadata";
 import { cellTags } from "./naming";
-import type { Settings } from "./settings";
+import type { Settings } from "../config/settings";
 import type { Stamp } from "./stamp";
 
 /** One target as `docker buildx bake --print` prints it for upstream's docker-bake.hcl. */

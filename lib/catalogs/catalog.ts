@@ -1,7 +1,7 @@
-import type { Cell } from "./matrix";
-import { isDigest } from "./reference";
-import { timestampedTagParts } from "./naming";
-import { UserError } from "./errors";
+import type { Cell } from "../matrix/matrix";
+import { isDigest } from "../config/reference";
+import { timestampedTagParts } from "../matrix/naming";
+import { UserError } from "../errors";
 
 /** A CloudNativePG ClusterImageCatalog: which image a Cluster gets for each PostgreSQL major. */
 export interface ClusterImageCatalog {

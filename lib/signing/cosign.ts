@@ -1,6 +1,6 @@
-import { isDigest } from "./reference";
-import { RESOLVE_FUNCTION } from "./registry-shell";
-import type { KeylessSigning, KeySigning, SigningSettings } from "./signing-settings";
+import { isDigest } from "../config/reference";
+import { RESOLVE_FUNCTION } from "../build/registry-shell";
+import type { KeylessSigning, KeySigning, SigningSettings } from "../config/signing-settings";
 
 /**
  * cosign invocations as fixed shell text plus an environment. Every value that comes from

@@ -1,19 +1,19 @@
 import { csvRecord } from "./csv";
-import type { Cell } from "./matrix";
-import { cellArgs, cellLabels, sortedEntries, withoutEmpty } from "./metadata";
-import { cellTags } from "./naming";
-import type { Settings } from "./settings";
-import type { Stamp } from "./stamp";
+import type { Cell } from "../matrix/matrix";
+import { cellArgs, cellLabels, sortedEntries, withoutEmpty } from "../matrix/metadata";
+import { cellTags } from "../matrix/naming";
+import type { Settings } from "../config/settings";
+import type { Stamp } from "../matrix/stamp";
 
 /**
  * The docker-build `Image` inputs of one cell, as plain data: resources/ hands them to the provider
- * unchanged, lib/definition.ts hashes them, tests compare them with the bake fixture.
+ * unchanged, lib/build/definition.ts hashes them, tests compare them with the bake fixture.
  * Field names are the provider's input names (node_modules/@pulumi/docker-build/image.d.ts).
  */
 export interface ImageSpec {
   /**
    * The cell's tags. Not an input of the Image: the provider pushes by digest only and the tag step
-   * (lib/tag-command.ts) tags the pushed digest, so a rebuild the provider decides on moves no tag.
+   * (lib/build/tag-command.ts) tags the pushed digest, so a rebuild the provider decides on moves no tag.
    */
   readonly tags: string[];
   readonly buildArgs: Record<string, string>;

@@ -1,5 +1,5 @@
-import type { PgVersion } from "./versions";
-import { globMatches, type Base, type ImageType, type Settings } from "./settings";
+import type { PgVersion } from "../config/versions";
+import { globMatches, type Base, type ImageType, type Settings } from "../config/settings";
 import { cellName } from "./naming";
 
 /** One image of the matrix: a version of one type on one base, built for every platform. */
