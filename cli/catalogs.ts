@@ -11,7 +11,8 @@
  * A file whose text is unchanged and already has its bundle keeps both, so a run with nothing new changes
  * nothing in a published folder; a changed file loses its old bundle before it is written, so a failed
  * signing leaves a file without a bundle, which the next run signs. With `signing: {mode: none}` the files
- * are written unsigned, and it says so.
+ * are written unsigned, and it says so. Every image a catalog names must be in the registry, by digest,
+ * before anything is written.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +26,8 @@ import { BLOB_ENV, ENV, isSigning, signBlobCommand } from "../lib/signing/cosign
 import { UserError } from "../lib/errors";
 import { NAMESPACE } from "../lib/config/settings";
 import type { SigningSettings } from "../lib/config/signing-settings";
+import { parseImageRef } from "../lib/config/reference";
+import { absentDigests } from "./registry-check";
 import { stackSettings } from "./stack-settings";
 
 const USAGE = "usage: npm run catalogs -- --stack NAME [--stack NAME ...] --out DIR [--signing-from STACK] [--dir PROJECT_DIR]";
@@ -67,6 +70,24 @@ async function catalogsOf(ws: auto.Workspace, stack: string): Promise<StackCatal
   return { stack, catalogs };
 }
 
+/** `REPO:TAG@sha256:…` → `REPO@sha256:…`: what the registry is asked about. */
+function byDigest(image: string): string {
+  const ref = parseImageRef(image);
+  return `${ref.domain === undefined ? "" : `${ref.domain}/`}${ref.path}@${ref.digest ?? ""}`;
+}
+
+/**
+ * A catalog names only digests the registry holds: a cluster that applies it pulls them. A stack whose
+ * image was deleted since its last run (a registry cleanup) has a stale output; its next
+ * `pulumi up --refresh` builds that image again. One line per image the registry lacks.
+ */
+async function checkRegistry(sets: readonly StackCatalogs[]): Promise<void> {
+  const named = sets.flatMap(({ stack, catalogs }) => catalogs.flatMap((c) => c.spec.images.map((i) => ({ stack, catalog: c.metadata.name, major: i.major, ref: byDigest(i.image), image: i.image }))));
+  const absent = new Set(await absentDigests(named.map((n) => n.ref)));
+  const lines = named.filter((n) => absent.has(n.ref)).map((n) => `stack ${n.stack}: ${n.catalog} major ${n.major} names ${n.image}, which the registry does not hold; run pulumi up --refresh on stack ${n.stack} first`);
+  if (lines.length > 0) throw new CatalogError(lines.join("\n"));
+}
+
 function readIfExists(file: string): string | undefined {
   return existsSync(file) ? readFileSync(file, "utf8") : undefined;
 }
@@ -100,6 +121,7 @@ async function main(argv: string[]): Promise<void> {
   const sets: StackCatalogs[] = [];
   for (const s of stacks) sets.push(await catalogsOf(ws, s));
   const files = catalogFiles(mergeCatalogs(sets));
+  await checkRegistry(sets);
 
   const signer = isSigning(signing) ? signing : undefined;
   const command = signer === undefined ? undefined : signBlobCommand(signer);

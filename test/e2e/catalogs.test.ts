@@ -9,7 +9,6 @@
  *   node --import tsx --test test/e2e/catalogs.test.ts
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,15 +21,23 @@ import { matrix } from "../../lib/matrix/matrix";
 import { catalogProblems } from "../catalog-schema";
 import { ROOT, settingsWith } from "../helpers";
 import { engine } from "./engine";
+import { deleteManifest, pushTinyImage } from "./registry";
 import { cosign as cosignIn, requireTools, sh } from "./support";
 
 const WORK = mkdtempSync(join(tmpdir(), "pgi-catalogs-"));
 const DIR = join(WORK, "project");
 const OUT = join(WORK, "published");
 const PASSWORD = `e2e-catalogs-${process.pid}-${Date.now()}`;
-const REPO = "ghcr.io/cloudnative-pg/postgresql";
+/** The stacks' production repository: the tier's registry, so the command's registry check sees real digests. */
+const REGISTRY = "localhost:5000/catalogs-e2e";
+const REPO = `${REGISTRY}/postgresql`;
 
-const digestOf = (s: string): string => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+/** A real image in the registry per build (`CELL@MINUTE`), pushed once: what a stack's catalogs name. */
+const pushed = new Map<string, string>();
+const digestOf = (s: string): string => {
+  if (!pushed.has(s)) pushed.set(s, pushTinyImage(REPO, s));
+  return pushed.get(s)!;
+};
 const cosign = (args: string[]) => cosignIn(args, { cwd: WORK, password: PASSWORD, allowFail: true });
 
 /**
@@ -41,7 +48,7 @@ function perMajor(builds: Record<"trixie" | "bookworm", string>): ClusterImageCa
   const catalogs: ClusterImageCatalog[] = [];
   for (const distro of ["trixie", "bookworm"] as const) {
     const [version, minute] = builds[distro].split("@");
-    const cells = matrix(settingsWith({ postgresVersions: [version], previewVersions: [], imageTypes: ["minimal"], environment: "production" })).filter((c) => c.base.distro === distro);
+    const cells = matrix(settingsWith({ postgresVersions: [version], previewVersions: [], imageTypes: ["minimal"], environment: "production", registry: REGISTRY })).filter((c) => c.base.distro === distro);
     catalogs.push(
       ...imageCatalogs(cells.map((cell) => ({ cell, digest: digestOf(`${cell.name}@${minute}`), tags: [`${cell.repository}:${cell.version.lead}-${cell.type}-${distro}`, `${cell.repository}:${cell.version.clean}-${minute}-${cell.type}-${distro}`] }))),
     );
@@ -177,6 +184,18 @@ describe("npm run catalogs: several stacks, one signed set of upstream's files",
     const noPassword = catalogsCommand(["--stack", "production-17", "--signing-from", "file-only"]);
     assert.equal(noPassword.status, 1);
     assert.equal(noPassword.stderr, "stack file-only: its postgres-images:cosignPassword cannot be read for signing with a key (error: no stack named 'file-only' found)\n");
+    assert.deepEqual(Object.fromEntries(readdirSync(OUT).map((n) => [n, read(n)])), before);
+  });
+
+  it("a catalog naming an image the registry no longer holds stops it with one line naming stack, catalog and image, and writes nothing", async () => {
+    await stackWith("production-16", perMajor({ trixie: "16.13@202612030600", bookworm: "16.13@202612030610" }));
+    const gone = image("16.13", "202612030600", "trixie");
+    await deleteManifest(`${REPO}@${gone.split("@")[1]}`);
+    const before = Object.fromEntries(readdirSync(OUT).map((n) => [n, read(n)]));
+    const r = catalogsCommand(["--stack", "production-17", "--stack", "production-16"]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, `stack production-16: postgresql-minimal-trixie major 16 names ${gone}, which the registry does not hold; run pulumi up --refresh on stack production-16 first\n`);
+    assert.equal(r.stdout, "");
     assert.deepEqual(Object.fromEntries(readdirSync(OUT).map((n) => [n, read(n)])), before);
   });
 

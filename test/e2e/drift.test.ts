@@ -13,7 +13,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { engine, STEP_TYPE, TierStack } from "./engine";
-import { splitRef } from "./registry";
+import { deleteManifest } from "./registry";
 import { baseRef as localBase, cosign as cosignWith, requireTools, sh, signatureCount, stubContext, type ImageOutput } from "./support";
 import { ROOT } from "../helpers";
 
@@ -41,12 +41,6 @@ function resolve(ref: string): string {
   if (r.status === 0) return r.stdout.trim().replace(/"/g, "");
   assert.match(r.stderr, /not found|MANIFEST_UNKNOWN|manifest unknown/i, `inspect ${ref}`);
   return "";
-}
-
-async function deleteManifest(ref: string): Promise<void> {
-  const { host, repo, reference } = splitRef(ref);
-  const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, { method: "DELETE" });
-  assert.equal(res.status, 202, `DELETE ${ref}`);
 }
 
 function pinnedOf(img: ImageOutput): string {

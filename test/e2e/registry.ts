@@ -1,4 +1,6 @@
 /** Reads manifests and configs straight from the local registry's HTTP API, as a consumer's client would. */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 export const INDEX = "application/vnd.oci.image.index.v1+json";
 export const MANIFEST = "application/vnd.oci.image.manifest.v1+json";
 const ACCEPT = [INDEX, MANIFEST, "application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json"].join(", ");
@@ -45,4 +47,32 @@ export async function getBlob<T>(host: string, repo: string, digest: string): Pr
 /** The platform manifests of an index, without attestation manifests (platform unknown/unknown). */
 export function platformManifests(index: Manifest): Descriptor[] {
   return (index.manifests ?? []).filter((m) => m.platform && m.platform.os !== "unknown");
+}
+
+/**
+ * Pushes a one-config, no-layer OCI image manifest to `HOST/REPO` (plain HTTP, as the tier's registry
+ * serves) and returns its digest: a real, distinct digest per `text`, for tests of what reads the
+ * registry (catalogs) without building an image. Synchronous (curl) so fixtures can be made inline.
+ */
+export function pushTinyImage(repository: string, text: string): string {
+  const slash = repository.indexOf("/");
+  const base = `http://${repository.slice(0, slash)}/v2/${repository.slice(slash + 1)}`;
+  const sha = (s: string) => `sha256:${createHash("sha256").update(s).digest("hex")}`;
+  const curl = (args: string[], input?: string) => execFileSync("curl", ["-fsS", ...args], { encoding: "utf8", input });
+  const config = JSON.stringify({ architecture: "amd64", os: "linux", config: { Labels: { "e2e.fixture": text } }, rootfs: { type: "layers", diff_ids: [] } });
+  const upload = /^location:\s*(\S+)/im.exec(curl(["-i", "-X", "POST", `${base}/blobs/uploads/`]))?.[1];
+  if (upload === undefined) throw new Error(`no upload location from ${base}/blobs/uploads/`);
+  const url = new URL(upload, base);
+  url.searchParams.set("digest", sha(config));
+  curl(["-X", "PUT", "-H", "Content-Type: application/octet-stream", "--data-binary", "@-", url.toString()], config);
+  const manifest = JSON.stringify({ schemaVersion: 2, mediaType: MANIFEST, config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: sha(config), size: Buffer.byteLength(config) }, layers: [] });
+  curl(["-X", "PUT", "-H", `Content-Type: ${MANIFEST}`, "--data-binary", "@-", `${base}/manifests/${sha(manifest)}`], manifest);
+  return sha(manifest);
+}
+
+/** Deletes a manifest by digest through the registry API (the tier's registry has deletes enabled). */
+export async function deleteManifest(ref: string): Promise<void> {
+  const { host, repo, reference } = splitRef(ref);
+  const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, { method: "DELETE" });
+  if (res.status !== 202) throw new Error(`DELETE ${ref}: HTTP ${res.status}`);
 }
