@@ -26,6 +26,9 @@ export function describeHolder(l: LockHolder): string {
   return `${l.username}@${l.hostname} (pid ${l.pid}) since ${l.timestamp}`;
 }
 
+/** A lock file that cannot be read (cut short by a killed writer, or edited): named, with the fix. */
+export class LockFileError extends UserError {}
+
 /** The locks on `stack` in the file backend at `stateDir`. */
 export function stackLocks(stateDir: string, project: string, stack: string): LockHolder[] {
   const dir = join(stateDir, ".pulumi", "locks", ORGANIZATION, project, stack);
@@ -34,7 +37,14 @@ export function stackLocks(stateDir: string, project: string, stack: string): Lo
     .filter((f) => f.endsWith(".json"))
     .map((f) => {
       const file = join(dir, f);
-      const l = JSON.parse(readFileSync(file, "utf8")) as Partial<LockHolder>;
+      let l: Partial<LockHolder>;
+      try {
+        l = JSON.parse(readFileSync(file, "utf8")) as Partial<LockHolder>;
+        if (typeof l !== "object" || l === null) throw new Error("not a JSON object");
+      } catch (e) {
+        // Whose it was cannot be told, so it is not removed here: only its owner or the user may.
+        throw new LockFileError(`the stack's lock file ${file} cannot be read (${(e as Error).message}); the process that wrote it is unknown: when no pulumi command runs on stack ${stack}, remove it with \`rm ${file}\` and run again`);
+      }
       return { file, pid: Number(l.pid), username: String(l.username ?? "?"), hostname: String(l.hostname ?? "?"), timestamp: String(l.timestamp ?? "?") };
     });
 }

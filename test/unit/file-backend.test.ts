@@ -9,7 +9,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { clearStaleLocks, describeHolder, pendingOperations, stateFile, StateFileError } from "../../engine/file-backend";
+import { clearStaleLocks, describeHolder, LockFileError, pendingOperations, stateFile, StateFileError } from "../../engine/file-backend";
 import { UserError } from "../../lib/errors";
 
 function lock(dir: string, id: string, content: object): string {
@@ -49,6 +49,17 @@ describe("file backend locks", () => {
     } finally {
       live.kill();
     }
+  });
+
+  it("a lock file that is not JSON: one error naming it and how to remove it, and it is kept", () => {
+    const dir = mkdtempSync(join(tmpdir(), "locks-"));
+    const file = lock(dir, "cut", {});
+    writeFileSync(file, '{"pid": 12');
+    assert.throws(
+      () => clearStaleLocks(dir, "postgres-images", "dev"),
+      (e: unknown) => e instanceof LockFileError && e instanceof UserError && e.message.startsWith(`the stack's lock file ${file} cannot be read (`) && e.message.endsWith(`remove it with \`rm ${file}\` and run again`),
+    );
+    assert.ok(existsSync(file));
   });
 
   it("a stack without locks: nothing to clear", () => {
