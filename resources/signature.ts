@@ -72,8 +72,10 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
 
   // Only steps that sign get the password; `verify` needs none.
   // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts presenceCheck).
-  const signatureCheck = presenceCheck("signature");
-  const attestationCheck = presenceCheck("attestation");
+  // Signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
+  const signatureCheck = presenceCheck("signature", "every");
+  const attestationCheck = presenceCheck("attestation", "index");
+  const sbomCheck = presenceCheck("attestation", "platform");
   const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: string): Step =>
     new Step(
       name,
@@ -96,7 +98,7 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const attestations: Step[] = [provenance];
   for (const p of cell.platforms) {
     const previous = attestations[attestations.length - 1];
-    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign, previous], attestationCheck));
+    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign, previous], sbomCheck));
   }
   return { sign, verify, attestations };
 }

@@ -20,3 +20,40 @@ export const RESOLVE_FUNCTION = [
   '  echo "cannot tell whether $1 exists: $err" >&2; return 1',
   "}",
 ].join("\n");
+
+/** Lists an index's platform manifests from `imagetools inspect --raw` on stdin (node: the program's own runtime; no jq needed). */
+const MANIFESTS_JS = [
+  "const ref = process.argv[1];",
+  'const m = JSON.parse(require("fs").readFileSync(0, "utf8"));',
+  'const repo = ref.includes("@") ? ref.slice(0, ref.indexOf("@")) : ref.slice(0, ref.lastIndexOf(":"));',
+  'if (!Array.isArray(m.manifests)) { console.log(ref + " -"); process.exit(0); }',
+  "for (const d of m.manifests) {",
+  "  const p = d.platform;",
+  '  if (!p || p.os === "unknown") continue;',
+  '  console.log(repo + "@" + d.digest + " " + p.os + "/" + p.architecture + (p.variant ? "/" + p.variant : ""));',
+  "}",
+].join("\n");
+
+/**
+ * `manifests REF`: one line per platform manifest of the index REF names, `REPO@sha256:… OS/ARCH[/VARIANT]`
+ * (attestation manifests, platform unknown, left out); a single-platform image that is one manifest, not
+ * an index, gives `REF -`. `platform_ref REF PLATFORM`: the line's reference for PLATFORM (REF itself for
+ * a single manifest); status 1 with a line on stderr when the registry cannot answer or has no such platform.
+ */
+export const MANIFESTS_FUNCTION = [
+  "manifests() {",
+  "  local raw",
+  '  raw=$(docker buildx imagetools inspect "$1" --raw </dev/null) || { echo "cannot read the manifest of $1" >&2; return 1; }',
+  `  printf '%s' "$raw" | node -e '${MANIFESTS_JS}' "$1"`,
+  "}",
+  "platform_ref() {",
+  "  local list",
+  '  list=$(manifests "$1") || return 1',
+  '  while IFS=" " read -r r p; do',
+  '    if [ "$p" = "$2" ] || [ "$p" = "-" ]; then printf \'%s\\n\' "$r"; return 0; fi',
+  "  done <<EOF",
+  "$list",
+  "EOF",
+  '  echo "$1 has no $2 manifest" >&2; return 1',
+  "}",
+].join("\n");

@@ -1,5 +1,5 @@
 import { isDigest } from "../config/reference";
-import { RESOLVE_FUNCTION } from "../build/registry-shell";
+import { MANIFESTS_FUNCTION, RESOLVE_FUNCTION } from "../build/registry-shell";
 import type { KeylessSigning, KeySigning, SigningSettings } from "../config/signing-settings";
 
 /**
@@ -86,25 +86,48 @@ function script(lines: readonly string[]): string {
   return ["set -eu", ...lines].join("\n");
 }
 
-/** `cosign sign` of IMAGE_REF. Keyless signing takes the CI's ambient OIDC token, which the command inherits. */
+/**
+ * `cosign sign --recursive` of IMAGE_REF: the index and every manifest in it, so a node that pulls its
+ * platform's manifest by digest, and a registry or admission policy that checks that digest, finds it
+ * signed. Keyless signing takes the CI's ambient OIDC token, which the command inherits.
+ */
 export function signCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
-  return { script: script([`cosign sign ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
+  return { script: script([`cosign sign --recursive ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
 }
+
+/** Where a presence check looks: the index alone, PLATFORM's manifest, or the index and every platform manifest. */
+export type CheckScope = "index" | "platform" | "every";
 
 /**
  * A refresh check (resources/step.ts `check`) for the sign, verify and attest steps of IMAGE_REF: one
- * line when the registry holds no signature (or no attestation) for the digest any more, found where
- * cosign keeps them (`cosign triangulate`), so the step runs again. Attestations of one digest share
- * one manifest: deleting it makes every attest step of that digest run again.
+ * line for each digest in `scope` whose signature (or attestation) the registry no longer holds, found
+ * where cosign keeps them (`cosign triangulate`), so the step runs again; one line when the image itself
+ * is gone (the stamp's check rebuilds it). Attestations of one digest share one manifest: deleting it
+ * makes every attest step of that digest run again.
  */
-export function presenceCheck(kind: "signature" | "attestation"): string {
-  return script([
+export function presenceCheck(kind: "signature" | "attestation", scope: CheckScope = "index"): string {
+  const lines = [
     RESOLVE_FUNCTION,
-    `ref=$(cosign triangulate --type ${kind} "$${ENV.imageRef}")`,
-    'got=$(resolve "$ref")',
-    `[ -n "$got" ] || echo "the registry holds no ${kind} of $${ENV.imageRef} ($ref is missing)"`,
-  ]);
+    MANIFESTS_FUNCTION,
+    `missing() { ref=$(cosign triangulate --type ${kind} "$1"); got=$(resolve "$ref"); [ -n "$got" ] || echo "the registry holds no ${kind} of $1 ($ref is missing)"; }`,
+    `got=$(resolve "$${ENV.imageRef}")`,
+    `if [ -z "$got" ]; then echo "the registry holds no image $${ENV.imageRef}"; exit 0; fi`,
+  ];
+  if (scope === "index") lines.push(`missing "$${ENV.imageRef}"`);
+  else if (scope === "platform") lines.push(`missing "$(platform_ref "$${ENV.imageRef}" "$${ENV.platform}")"`);
+  else {
+    lines.push(
+      `missing "$${ENV.imageRef}"`,
+      `list=$(manifests "$${ENV.imageRef}")`,
+      'while IFS=" " read -r r p; do',
+      '  [ "$p" = "-" ] || missing "$r"',
+      "done <<EOF",
+      "$list",
+      "EOF",
+    );
+  }
+  return script(lines);
 }
 
 /** Where `signBlobCommand` reads the file it signs and writes the bundle. */
@@ -116,11 +139,29 @@ export function signBlobCommand(s: ActiveSigning): CosignCommand {
   return { script: script([`cosign sign-blob ${f.args.join(" ")} --bundle "$${BLOB_ENV.bundle}" "$${BLOB_ENV.file}" >/dev/null`]), environment: f.environment };
 }
 
-/** `cosign verify` of IMAGE_REF against the configured key or certificate identity; undefined when no verification is configured. */
+/**
+ * `cosign verify` of IMAGE_REF and of every platform manifest in it against the configured key or
+ * certificate identity; undefined when no verification is configured.
+ */
 export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
   const f = verifyFlags(s);
+  if (f === undefined) return undefined;
+  const verify = `cosign verify ${f.args.join(" ")}`;
   // The verified claims go to stdout as JSON; the exit status is the answer.
-  return f === undefined ? undefined : { script: script([`cosign verify ${f.args.join(" ")} "$${ENV.imageRef}" >/dev/null`]), environment: f.environment };
+  return {
+    script: script([
+      MANIFESTS_FUNCTION,
+      `${verify} "$${ENV.imageRef}" >/dev/null`,
+      `list=$(manifests "$${ENV.imageRef}")`,
+      'while IFS=" " read -r r p; do',
+      '  [ "$p" = "-" ] && continue',
+      `  ${verify} "$r" >/dev/null || { echo "verify: the $p manifest $r of $${ENV.imageRef} does not verify" >&2; exit 1; }`,
+      "done <<EOF",
+      "$list",
+      "EOF",
+    ]),
+    environment: f.environment,
+  };
 }
 
 /** The flags of `cosign verify` for a signer's verification policy (values in the environment); undefined when it has none. */
@@ -167,15 +208,21 @@ export function attestProvenanceCommand(s: ActiveSigning): CosignCommand {
   };
 }
 
-/** An SPDX SBOM of one PLATFORM of IMAGE_REF, generated by SBOM_SCRIPT (scripts/sbom-from-image.sh), attested with `cosign attest --type spdxjson`. */
+/**
+ * An SPDX SBOM of one PLATFORM of IMAGE_REF, generated by SBOM_SCRIPT (scripts/sbom-from-image.sh) and
+ * attested with `cosign attest --type spdxjson` on that platform's manifest (IMAGE_REF itself for a
+ * single-platform image without an index): the SBOM is about the digest a node runs.
+ */
 export function attestSbomCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
   return {
     script: script([
+      MANIFESTS_FUNCTION,
+      `ref=$(platform_ref "$${ENV.imageRef}" "$${ENV.platform}")`,
       'sbom="$(mktemp)"',
       `trap 'rm -f "$sbom"' EXIT`,
-      `"$${ENV.sbomScript}" "$${ENV.imageRef}" "$${ENV.platform}" "$sbom"`,
-      `cosign attest ${f.args.join(" ")} --type spdxjson --predicate "$sbom" "$${ENV.imageRef}"`,
+      `"$${ENV.sbomScript}" "$ref" "$${ENV.platform}" "$sbom"`,
+      `cosign attest ${f.args.join(" ")} --type spdxjson --predicate "$sbom" "$ref"`,
     ]),
     environment: f.environment,
   };

@@ -28,6 +28,13 @@ const BUILDER = process.env.E2E_BUILDER ?? "postgres-images";
 
 const timings: Record<string, number> = {};
 let baseRef = "";
+
+/** PLATFORM → `REPO@sha256:…` of each platform manifest of the index `ref` names. */
+async function platformRefs(ref: string): Promise<Map<string, string>> {
+  const { manifest } = await getManifest(ref);
+  const repo = ref.split(/[@]/)[0].replace(/:[^/:]+$/, "");
+  return new Map(platformManifests(manifest).map((m) => [`${m.platform!.os}/${m.platform!.architecture}`, `${repo}@${m.digest}`]));
+}
 /** The PostgreSQL the base's archive installs, MAJOR.MINOR: the stack names it, so its tags do. */
 let version = "";
 let config: Record<string, unknown> = {};
@@ -165,13 +172,23 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     }
   });
 
-  it("verifies each pushed digest with cosign, and refuses unsigned or altered content", () => {
-    for (const img of Object.values(images)) {
+  it("verifies each pushed index and each of its platform manifests with cosign, and refuses unsigned or altered content", async () => {
+    for (const [name, img] of Object.entries(images)) {
       const ok = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", img.ref], true);
       assert.equal(ok.status, 0, ok.stderr);
+      const platforms = await platformRefs(img.ref);
+      assert.deepEqual([...platforms.keys()].sort(), [...PLATFORMS].sort(), name);
+      for (const [platform, ref] of platforms) {
+        const r = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", ref], true);
+        assert.equal(r.status, 0, `${name} ${platform} ${ref}: ${r.stderr}`);
+      }
     }
     const unsigned = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", baseRef], true);
     assert.notEqual(unsigned.status, 0, "an unsigned digest must not verify");
+    for (const [platform, ref] of await platformRefs(baseRef)) {
+      const r = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", ref], true);
+      assert.notEqual(r.status, 0, `the base's ${platform} manifest, which this stack did not sign, must not verify`);
+    }
     // Altered: the same manifests under an index with one more annotation is other content with another digest.
     const any = Object.values(images)[0];
     const altered = `${REPO}:e2e-altered`;
@@ -182,14 +199,21 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
     assert.notEqual(bad.status, 0, "an altered digest must not verify");
   });
 
-  it("has signed provenance and SBOM attestations that verify", () => {
+  it("has signed provenance (on the index) and SBOM attestations (on each platform's manifest) that verify", async () => {
     for (const [name, img] of Object.entries(images)) {
+      const platforms = await platformRefs(img.ref);
       for (const type of ["slsaprovenance1", "spdxjson"]) {
-        const r = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", type, img.ref], true);
-        assert.equal(r.status, 0, `${name} ${type}: ${r.stderr}`);
-        const found = statements(r.stdout);
-        assert.ok(found.length >= 1);
-        for (const s of found) assert.equal(`sha256:${s.subject[0].digest.sha256}`, img.digest, "attested subject is the pushed digest");
+        // The provenance describes the build, on the index; each SBOM the content of one platform's manifest.
+        const subjects = type === "spdxjson" ? [...platforms.values()] : [img.ref];
+        const found: ReturnType<typeof statements> = [];
+        for (const ref of subjects) {
+          const r = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", type, ref], true);
+          assert.equal(r.status, 0, `${name} ${type} ${ref}: ${r.stderr}`);
+          const about = statements(r.stdout);
+          assert.ok(about.length >= 1);
+          for (const s of about) assert.equal(`${ref.split("@")[0]}@sha256:${s.subject[0].digest.sha256}`, ref, "attested subject is the digest it is attached to");
+          found.push(...about);
+        }
         if (type === "spdxjson") {
           // syft's SBOMs, one per platform: each names postgresql-MAJOR at the installed version, for its
           // architecture; the system image's name Barman at barmanVersion and its Python dependencies.
@@ -197,8 +221,9 @@ describe("real-tools tier on the real engine", { timeout: 80 * 60 * 1000 }, () =
           const purls = (p: Pkg) => (p.externalRefs ?? []).filter((r) => r.referenceType === "purl").map((r) => r.referenceLocator);
           for (const platform of PLATFORMS) {
             const arch = platform.split("/")[1];
-            const sbom = found.find((s) => ((s.predicate.packages as Pkg[] | undefined) ?? []).some((p) => p.name === `postgresql-${MAJOR}` && purls(p).some((u) => u.includes(`arch=${arch}`))));
-            assert.ok(sbom !== undefined, `${name}: an SBOM of ${platform} that lists postgresql-${MAJOR}`);
+            const onPlatform = platforms.get(platform)!.split("@")[1].slice("sha256:".length);
+            const sbom = found.find((s) => s.subject[0].digest.sha256 === onPlatform && ((s.predicate.packages as Pkg[] | undefined) ?? []).some((p) => p.name === `postgresql-${MAJOR}` && purls(p).some((u) => u.includes(`arch=${arch}`))));
+            assert.ok(sbom !== undefined, `${name}: an SBOM of ${platform}, on its manifest, that lists postgresql-${MAJOR}`);
             const pkgs = sbom.predicate.packages as Pkg[];
             const pg = pkgs.find((p) => p.name === `postgresql-${MAJOR}`)!;
             assert.ok(pg.versionInfo?.startsWith(`${version}-`), `${name} ${platform}: postgresql-${MAJOR} at ${version}, got ${pg.versionInfo}`);

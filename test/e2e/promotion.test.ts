@@ -105,30 +105,39 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     assert.equal((await getManifest(t.ref)).digest, t.digest);
   });
 
-  it("the production signature verifies at PROD_REPO@DIGEST", () => {
+  it("the production signature verifies at PROD_REPO@DIGEST and at each platform manifest", async () => {
     const r = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", prodImages[CELL].ref], true);
     assert.equal(r.status, 0, r.stderr);
+    const repo = prodImages[CELL].ref.split("@")[0];
+    for (const m of platformManifests((await getManifest(prodImages[CELL].ref)).manifest)) {
+      const p = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", `${repo}@${m.digest}`], true);
+      assert.equal(p.status, 0, `the production ${m.platform!.architecture} manifest: ${p.stderr}`);
+    }
     const unsigned = cosign(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog=true", baseRef()], true);
     assert.notEqual(unsigned.status, 0, "an unsigned digest must not verify");
   });
 
-  it("provenance and SBOM attestations verify at the production ref, about the promoted digest", () => {
+  it("the provenance verifies at the production index and each platform's SBOM at its production manifest, about the promoted digests", async () => {
     const ref = prodImages[CELL].ref;
     const digest = prodImages[CELL].digest;
     const testingProvenance = statements(cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", "slsaprovenance1", testingImages[CELL].ref]).stdout);
-    for (const type of ["slsaprovenance1", "spdxjson"]) {
-      const r = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", type, ref], true);
-      assert.equal(r.status, 0, `${type}: ${r.stderr}`);
-      const found = statements(r.stdout);
-      assert.ok(found.length >= 2, `${type}: the copied testing attestation and production's own (${found.length})`);
-      for (const s of found) assert.equal(`sha256:${s.subject[0].digest.sha256}`, digest, type);
-      if (type === "spdxjson") {
-        const pkgs = found.flatMap((s) => (s.predicate.packages as { name: string }[] | undefined) ?? []).map((p) => p.name);
-        assert.ok(pkgs.includes("postgresql-17"), "the SBOM lists postgresql-17");
-      } else {
-        // Production attested the testing build's provenance again, unchanged.
-        for (const s of found) assert.deepEqual(s.predicate, testingProvenance[0].predicate);
-      }
+    const provenance = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", "slsaprovenance1", ref], true);
+    assert.equal(provenance.status, 0, provenance.stderr);
+    const found = statements(provenance.stdout);
+    assert.ok(found.length >= 2, `the copied testing provenance and production's own (${found.length})`);
+    for (const s of found) assert.equal(`sha256:${s.subject[0].digest.sha256}`, digest);
+    // Production attested the testing build's provenance again, unchanged.
+    for (const s of found) assert.deepEqual(s.predicate, testingProvenance[0].predicate);
+    const repo = ref.split("@")[0];
+    const platforms = platformManifests((await getManifest(ref)).manifest);
+    assert.ok(platforms.length >= 1);
+    for (const m of platforms) {
+      const r = cosign(["verify-attestation", "--key", "cosign.pub", "--insecure-ignore-tlog=true", "--type", "spdxjson", `${repo}@${m.digest}`], true);
+      assert.equal(r.status, 0, `${m.platform!.architecture}: ${r.stderr}`);
+      const sboms = statements(r.stdout);
+      for (const s of sboms) assert.equal(`sha256:${s.subject[0].digest.sha256}`, m.digest);
+      const pkgs = sboms.flatMap((s) => (s.predicate.packages as { name: string }[] | undefined) ?? []).map((p) => p.name);
+      assert.ok(pkgs.includes("postgresql-17"), `the ${m.platform!.architecture} SBOM lists postgresql-17`);
     }
   });
 

@@ -68,7 +68,7 @@ describe("signing with a key", () => {
       assert.ok(all.get(`${name}-attest-sbom-linux-amd64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-provenance`), `${name}: amd64 SBOM after the provenance`);
       assert.ok(all.get(`${name}-attest-sbom-linux-arm64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-sbom-linux-amd64`), `${name}: arm64 SBOM after amd64's`);
       const sign = String(all.get(`${name}-sign`)!.inputs.script);
-      assert.match(sign, /cosign sign --yes --key "\$COSIGN_KEY" --rekor-url "\$REKOR_URL" --tlog-upload=false "\$IMAGE_REF"/);
+      assert.match(sign, /cosign sign --recursive --yes --key "\$COSIGN_KEY" --rekor-url "\$REKOR_URL" --tlog-upload=false "\$IMAGE_REF"/);
       const verify = all.get(`${name}-verify`)!;
       assert.match(String(verify.inputs.script), /cosign verify --key "\$VERIFY_KEY" .*--insecure-ignore-tlog=true "\$IMAGE_REF"/);
       assert.equal(env(verify).VERIFY_KEY, "cosign.pub");
@@ -115,7 +115,7 @@ describe("signing modes", () => {
     const signs = commands(run, "-sign");
     assert.equal(signs.length, 4);
     for (const s of signs) {
-      assert.match(String(s.inputs.script), /cosign sign --yes --fulcio-url "\$FULCIO_URL" "\$IMAGE_REF"/);
+      assert.match(String(s.inputs.script), /cosign sign --recursive --yes --fulcio-url "\$FULCIO_URL" "\$IMAGE_REF"/);
       assert.equal(env(s).COSIGN_KEY, undefined);
       assert.equal(env(s).COSIGN_PASSWORD, undefined);
       assert.equal(env(s).FULCIO_URL, "https://fulcio.internal");

@@ -14,6 +14,7 @@ import {
   signingRef,
   verifyCommand,
   type ActiveSigning,
+  type CheckScope,
   type CosignCommand,
 } from "../../lib/signing/cosign";
 
@@ -25,15 +26,19 @@ const KEYLESS: ActiveSigning = { mode: "keyless", tlogUpload: false, rekorUrl: "
  * Runs a script with a fake `cosign` (and SBOM script) on PATH that prints its arguments one per
  * line: what the shell really passes, including hostile values that must stay single arguments.
  */
-function argv(c: CosignCommand, env: Record<string, string>): { args: string[]; files: string[] } {
+function argv(c: CosignCommand, env: Record<string, string>, raw: object = SINGLE): { args: string[]; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "cosign-fake-"));
   const log = join(dir, "log");
   writeFileSync(join(dir, "cosign"), `#!/bin/sh\nfor a in "$@"; do printf '%s\\n' "$a" >> "${log}"; done\nfor a in "$@"; do [ -f "$a" ] && cat "$a" >> "${log}.files" && printf '\\n' >> "${log}.files"; done; exit 0\n`);
   chmodSync(join(dir, "cosign"), 0o755);
+  // A registry whose every reference names `raw` (a manifest or an index), as `imagetools inspect --raw` prints it.
+  writeFileSync(join(dir, "raw.json"), JSON.stringify(raw));
+  writeFileSync(join(dir, "docker"), `#!/bin/sh\n[ "$1 $2 $3 $5" = "buildx imagetools inspect --raw" ] || { echo "fake docker: unexpected $*" >&2; exit 99; }\ncat "${dir}/raw.json"\n`);
+  chmodSync(join(dir, "docker"), 0o755);
   mkdirSync(join(dir, "scripts"));
   writeFileSync(join(dir, "scripts", "sbom-from-image.sh"), `#!/bin/sh\nprintf '{"spdxVersion":"SPDX-2.3","for":"%s %s"}' "$1" "$2" > "$3"\n`);
   chmodSync(join(dir, "scripts", "sbom-from-image.sh"), 0o755);
-  execFileSync("/bin/sh", ["-c", c.script], { cwd: dir, env: { PATH: `${dir}:/usr/bin:/bin`, ...c.environment, ...env } });
+  execFileSync("/bin/sh", ["-c", c.script], { cwd: dir, env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, ...c.environment, ...env } });
   const read = (f: string): string => {
     try {
       return readFileSync(f, "utf8");
@@ -43,6 +48,21 @@ function argv(c: CosignCommand, env: Record<string, string>): { args: string[]; 
   };
   return { args: read(log).split("\n").slice(0, -1), files: read(`${log}.files`).split("\n").filter((l) => l !== "") };
 }
+
+/** A single-platform image pushed as one manifest, no index. */
+const SINGLE = { schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json" };
+const AMD64 = `sha256:${"1".repeat(64)}`;
+const ARM64 = `sha256:${"2".repeat(64)}`;
+/** An index of two platforms and BuildKit's attestation manifest (platform unknown/unknown). */
+const INDEX = {
+  schemaVersion: 2,
+  mediaType: "application/vnd.oci.image.index.v1+json",
+  manifests: [
+    { digest: AMD64, platform: { os: "linux", architecture: "amd64" } },
+    { digest: ARM64, platform: { os: "linux", architecture: "arm64" } },
+    { digest: `sha256:${"3".repeat(64)}`, platform: { os: "unknown", architecture: "unknown" } },
+  ],
+};
 
 const HOSTILE = `reg.example/x@${DIGEST}; touch /tmp/pwned "$(id)" \`id\``;
 
@@ -56,12 +76,12 @@ describe("cosign commands", () => {
   it("sign with a key: --key, then the reference as one argument whatever it holds", () => {
     const c = signCommand(KEY);
     assert.deepEqual(c.environment, { COSIGN_KEY: "cosign.key" });
-    assert.deepEqual(argv(c, { IMAGE_REF: HOSTILE }).args, ["sign", "--yes", "--key", "cosign.key", HOSTILE]);
+    assert.deepEqual(argv(c, { IMAGE_REF: HOSTILE }).args, ["sign", "--recursive", "--yes", "--key", "cosign.key", HOSTILE]);
   });
 
   it("keyless with a private Rekor and no transparency log upload", () => {
     const c = signCommand(KEYLESS);
-    assert.deepEqual(argv(c, { IMAGE_REF: "r@x" }).args, ["sign", "--yes", "--rekor-url", "https://rekor.internal", "--tlog-upload=false", "r@x"]);
+    assert.deepEqual(argv(c, { IMAGE_REF: "r@x" }).args, ["sign", "--recursive", "--yes", "--rekor-url", "https://rekor.internal", "--tlog-upload=false", "r@x"]);
   });
 
   it("verify uses the public key or the certificate identity, and skips the log when nothing was uploaded", () => {
@@ -80,6 +100,11 @@ describe("cosign commands", () => {
     assert.equal(verifyCommand({ ...KEY, verify: undefined }), undefined);
   });
 
+  it("verify of an index: the index, then each platform manifest by digest (not BuildKit's attestation manifest)", () => {
+    const args = argv(verifyCommand(KEY)!, { IMAGE_REF: "reg.example/pg@sha256:ix" }, INDEX).args;
+    assert.deepEqual(args, ["verify", "--key", "cosign.pub", "reg.example/pg@sha256:ix", "verify", "--key", "cosign.pub", `reg.example/pg@${AMD64}`, "verify", "--key", "cosign.pub", `reg.example/pg@${ARM64}`]);
+  });
+
   it("attests the provenance predicate from the environment through a temporary file", () => {
     const predicate = JSON.stringify({ buildType: "x", odd: "it's $(not) `run`" });
     const { args, files } = argv(attestProvenanceCommand(KEY), { IMAGE_REF: "r@x", PREDICATE: predicate });
@@ -89,10 +114,16 @@ describe("cosign commands", () => {
     assert.deepEqual(files, [predicate]);
   });
 
-  it("attests an SPDX SBOM made for one platform", () => {
-    const { args, files } = argv(attestSbomCommand(KEY), { IMAGE_REF: "r@x", PLATFORM: "linux/arm64", SBOM_SCRIPT: "scripts/sbom-from-image.sh" });
+  it("attests an SPDX SBOM made for one platform, on that platform's manifest", () => {
+    const { args, files } = argv(attestSbomCommand(KEY), { IMAGE_REF: "reg.example/pg@sha256:ix", PLATFORM: "linux/arm64", SBOM_SCRIPT: "scripts/sbom-from-image.sh" }, INDEX);
     assert.deepEqual(args.slice(4, 6), ["--type", "spdxjson"]);
-    assert.deepEqual(files, ['{"spdxVersion":"SPDX-2.3","for":"r@x linux/arm64"}']);
+    assert.equal(args[args.length - 1], `reg.example/pg@${ARM64}`);
+    assert.deepEqual(files, [`{"spdxVersion":"SPDX-2.3","for":"reg.example/pg@${ARM64} linux/arm64"}`]);
+  });
+
+  it("a single-platform image without an index: the SBOM is attested on the image itself", () => {
+    const { args } = argv(attestSbomCommand(KEY), { IMAGE_REF: "r@x", PLATFORM: "linux/amd64", SBOM_SCRIPT: "scripts/sbom-from-image.sh" });
+    assert.equal(args[args.length - 1], "r@x");
   });
 });
 
@@ -265,28 +296,54 @@ describe("signature and attestation checks (refresh)", () => {
   const SIG = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.sig`;
   const ATT = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.att`;
   /** A fake cosign that triangulates as cosign does, and a fake docker whose registry holds `present`. */
-  function check(kind: "signature" | "attestation", present: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  function check(kind: "signature" | "attestation", present: readonly string[], scope: CheckScope = "index", platform = ""): { status: number | null; stdout: string; stderr: string } {
     const dir = mkdtempSync(join(tmpdir(), "presence-"));
     writeFileSync(
       join(dir, "cosign"),
       `#!/bin/sh\n[ "$1 $2" = "triangulate --type" ] || { echo "fake cosign: unexpected $*" >&2; exit 99; }\nr=\${4%@*}; d=\${4#*@}; case "$3" in signature) s=sig ;; attestation) s=att ;; esac\nprintf '%s:%s.%s\\n' "$r" "$(printf %s "$d" | tr : -)" "$s"\n`,
     );
     writeFileSync(join(dir, "present"), present.map((p) => `${p}\n`).join(""));
-    writeFileSync(join(dir, "docker"), `#!/bin/sh\ngrep -qxF -- "$4" "${dir}/present" && { echo '"sha256:${"b".repeat(64)}"'; exit 0; }\necho "ERROR: $4: not found" >&2; exit 1\n`);
+    writeFileSync(join(dir, "raw.json"), JSON.stringify(INDEX));
+    writeFileSync(
+      join(dir, "docker"),
+      `#!/bin/sh\n[ "$5" = "--raw" ] && { cat "${dir}/raw.json"; exit 0; }\ngrep -qxF -- "$4" "${dir}/present" && { echo '"sha256:${"b".repeat(64)}"'; exit 0; }\necho "ERROR: $4: not found" >&2; exit 1\n`,
+    );
     for (const f of ["cosign", "docker"]) chmodSync(join(dir, f), 0o755);
-    const r = spawnSync("/bin/bash", ["-c", presenceCheck(kind)], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, IMAGE_REF: REF } });
+    const r = spawnSync("/bin/bash", ["-c", presenceCheck(kind, scope)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
 
   it("a signature where cosign keeps it: nothing to say", () => {
-    const r = check("signature", [SIG]);
+    const r = check("signature", [REF, SIG]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "");
   });
 
   it("none: one line naming the image and the missing manifest", () => {
-    assert.equal(check("signature", [ATT]).stdout, `the registry holds no signature of ${REF} (${SIG} is missing)\n`);
-    assert.equal(check("attestation", [SIG]).stdout, `the registry holds no attestation of ${REF} (${ATT} is missing)\n`);
-    assert.equal(check("attestation", [ATT]).stdout, "");
+    assert.equal(check("signature", [REF, ATT]).stdout, `the registry holds no signature of ${REF} (${SIG} is missing)\n`);
+    assert.equal(check("attestation", [REF, SIG]).stdout, `the registry holds no attestation of ${REF} (${ATT} is missing)\n`);
+    assert.equal(check("attestation", [REF, ATT]).stdout, "");
+  });
+
+  it("the image itself gone: one line saying so (the stamp's check rebuilds it)", () => {
+    assert.equal(check("signature", [SIG], "every").stdout, `the registry holds no image ${REF}\n`);
+  });
+
+  const REPO = "registry.internal:5000/pg/postgresql-testing";
+  const sigOf = (d: string) => `${REPO}:${d.replace(":", "-")}.sig`;
+  const attOf = (d: string) => `${REPO}:${d.replace(":", "-")}.att`;
+
+  it("every: the index's signature and each platform manifest's, one line per missing one", () => {
+    assert.equal(check("signature", [REF, SIG, sigOf(AMD64), sigOf(ARM64)], "every").stdout, "");
+    assert.equal(check("signature", [REF, SIG, sigOf(AMD64)], "every").stdout, `the registry holds no signature of ${REPO}@${ARM64} (${sigOf(ARM64)} is missing)\n`);
+    assert.equal(
+      check("signature", [REF], "every").stdout,
+      [SIG, sigOf(AMD64), sigOf(ARM64)].map((m, i) => `the registry holds no signature of ${[REF, `${REPO}@${AMD64}`, `${REPO}@${ARM64}`][i]} (${m} is missing)\n`).join(""),
+    );
+  });
+
+  it("platform: the attestation of PLATFORM's manifest only", () => {
+    assert.equal(check("attestation", [REF, attOf(ARM64)], "platform", "linux/arm64").stdout, "");
+    assert.equal(check("attestation", [REF, ATT, attOf(ARM64)], "platform", "linux/amd64").stdout, `the registry holds no attestation of ${REPO}@${AMD64} (${attOf(AMD64)} is missing)\n`);
   });
 });
