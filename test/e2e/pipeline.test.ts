@@ -31,8 +31,9 @@ let baseRef = "";
 
 /** PLATFORM → `REPO@sha256:…` of each platform manifest of the index `ref` names. */
 async function platformRefs(ref: string): Promise<Map<string, string>> {
-  const { manifest } = await getManifest(ref);
-  const repo = ref.split(/[@]/)[0].replace(/:[^/:]+$/, "");
+  // `REPO[:TAG]@sha256:…` → `REPO`: the base is named with its tag and its digest.
+  const repo = ref.split("@")[0].replace(/:[^/:]+$/, "");
+  const { manifest } = await getManifest(`${repo}@${ref.split("@")[1]}`);
   return new Map(platformManifests(manifest).map((m) => [`${m.platform!.os}/${m.platform!.architecture}`, `${repo}@${m.digest}`]));
 }
 /** The PostgreSQL the base's archive installs, MAJOR.MINOR: the stack names it, so its tags do. */
