@@ -5,7 +5,7 @@
  * exactly that digest, then signs and attests it with the production identity and verifies.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, isSigning, promoteCommand, type CosignCommand } from "../lib/signing/cosign";
+import { ENV, isSigning, promoteCommand, type ActiveSigning, type CosignCommand } from "../lib/signing/cosign";
 import type { Cell } from "../lib/matrix/matrix";
 import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion/promotion";
 import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/build/tag-command";
@@ -34,13 +34,15 @@ export function oneLineRunError(message: string): pulumi.RunError {
  * The testing outputs only arrive as an Output, so a bad one fails inside apply: as a one-line
  * RunError, which every resource consuming it (and the stack outputs) then fails with; nothing runs.
  */
-export function testingPromotions(settings: Settings, cells: readonly Cell[]): pulumi.Output<{ promotions: Promotion[]; command: CosignCommand }> {
+export function testingPromotions(settings: Settings, cells: readonly Cell[]): pulumi.Output<{ promotions: Promotion[]; command: CosignCommand; signer: ActiveSigning }> {
   const testing = new pulumi.StackReference(settings.promoteFrom);
   const source = { stack: settings.promoteFrom, testingRepository: testingRepository(settings.registry), productionRepository: settings.repository };
   return pulumi.all([testing.getOutput("images"), testing.getOutput("signer")]).apply(([images, signer]: unknown[]) => {
     try {
       // The copy verifies each testing image against the testing stack's own signer first.
-      return { promotions: planPromotions(cells, images, source), command: promoteCommand(testingSigner(signer, source)) };
+      const promotions = planPromotions(cells, images, source);
+      const testing = testingSigner(signer, source);
+      return { promotions, command: promoteCommand(testing), signer: testing };
     } catch (e) {
       if (e instanceof PromotionError) throw oneLineRunError(e.message);
       throw e;
@@ -55,6 +57,8 @@ export interface PromotedImageArgs {
   readonly promotion: pulumi.Output<Promotion>;
   /** The copy, with the testing signer's verification. */
   readonly command: pulumi.Output<CosignCommand>;
+  /** The testing stack's signer: the provenance carried over must be signed by it. */
+  readonly testingSigner: pulumi.Output<ActiveSigning>;
   readonly cosignPassword?: pulumi.Output<string>;
 }
 
@@ -107,7 +111,8 @@ export class PromotedImage extends pulumi.ComponentResource {
     if (isSigning(settings.signing)) {
       // The production signature is on PROD_REPO@DIGEST; the SBOMs are made again from the promoted image and
       // the testing build's provenance is attested again, so production's attestations carry its own identity.
-      signatureCommands({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, after: [promote] }, this);
+      const reattestFrom = { sourceRef: promotion.apply((p) => p.sourceRef), signer: args.testingSigner };
+      signatureCommands({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, after: [promote], reattestFrom }, this);
     }
 
     // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering
@@ -120,5 +125,6 @@ export class PromotedImage extends pulumi.ComponentResource {
 export function promotedImages(settings: Settings, cells: readonly Cell[], cosignPassword?: pulumi.Output<string>): PromotedImage[] {
   const planned = testingPromotions(settings, cells);
   const command = planned.apply((p) => p.command);
-  return cells.map((cell, i) => new PromotedImage(cell.name, { cell, settings, promotion: planned.apply((p) => p.promotions[i]), command, cosignPassword }));
+  const testingSigner = planned.apply((p) => p.signer);
+  return cells.map((cell, i) => new PromotedImage(cell.name, { cell, settings, promotion: planned.apply((p) => p.promotions[i]), command, testingSigner, cosignPassword }));
 }

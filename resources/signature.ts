@@ -25,11 +25,13 @@ export interface SignatureArgs {
   readonly signing: ActiveSigning;
   /** The cosign key's password (Pulumi secret); only ever placed in the commands' environment. */
   readonly password?: pulumi.Output<string>;
-  /**
-   * The SLSA v1 provenance predicate, JSON; undefined for a promoted image, whose provenance (of the
-   * testing build) is read from the attestation that came with it and attested again by this signer.
-   */
+  /** The SLSA v1 provenance predicate, JSON, of a build: attested on the index. */
   readonly provenance?: pulumi.Output<string>;
+  /**
+   * For a promoted image instead of `provenance`: the testing image (`TESTING_REPO@DIGEST`) and the testing
+   * stack's signer; the testing build's provenance is read from there, verified, and attested again by this signer.
+   */
+  readonly reattestFrom?: { readonly sourceRef: pulumi.Output<string>; readonly signer: pulumi.Output<ActiveSigning> };
   /** Resources the signature waits for (a promotion's copy). */
   readonly after?: readonly pulumi.Resource[];
 }
@@ -74,8 +76,8 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts presenceCheck).
   // Signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
   const signatureCheck = presenceCheck("signature", "every");
-  const attestationCheck = presenceCheck("attestation", "index");
-  const sbomCheck = presenceCheck("attestation", "platform");
+  const provenanceCheck = presenceCheck("provenance", "index");
+  const sbomCheck = presenceCheck("sbom", "platform");
   const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: string): Step =>
     new Step(
       name,
@@ -91,10 +93,26 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   // One after the other: `cosign attest` reads the digest's attestation manifest, adds its layer and
   // pushes it back, so two at once can each push a manifest without the other's (seen in the tier: a
   // platform's SBOM lost when two syft scans ended together).
-  const provenance =
-    args.provenance === undefined
-      ? make(`${cell.name}-attest-provenance`, reattestProvenanceCommand(signing), {}, secretEnv, [signer], [sign], attestationCheck)
-      : make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], attestationCheck);
+  let provenance: Step;
+  if (args.provenance !== undefined) {
+    provenance = make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], provenanceCheck);
+  } else if (args.reattestFrom !== undefined) {
+    const { sourceRef, signer: testingSigner } = args.reattestFrom;
+    const command = testingSigner.apply((t) => reattestProvenanceCommand(signing, t));
+    provenance = new Step(
+      `${cell.name}-attest-provenance`,
+      {
+        script: command.apply((c) => c.script),
+        environment: pulumi.all([command, ref, sourceRef]).apply(([c, r, src]) => ({ ...c.environment, [ENV.imageRef]: r, [ENV.sourceRef]: src })),
+        ...(Object.keys(secretEnv).length === 0 ? {} : { secretEnvironment: secretEnv }),
+        triggers: [digest, signer],
+        check: provenanceCheck,
+      },
+      { parent, dependsOn: [sign] },
+    );
+  } else {
+    throw new Error(`${cell.name}: signatureCommands needs the build's provenance or the testing image to read it from`);
+  }
   const attestations: Step[] = [provenance];
   for (const p of cell.platforms) {
     const previous = attestations[attestations.length - 1];

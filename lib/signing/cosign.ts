@@ -61,29 +61,59 @@ export function signingRef(repository: string, digest: string): string {
 interface Flags {
   readonly args: string[];
   readonly environment: Record<string, string>;
+  /** Lines the script runs before cosign (files the flags name), inside its private temporary folder `$tmp`. */
+  readonly setup: string[];
 }
 
-/** Flags shared by `cosign sign` and `cosign attest`: who signs, where the log is. */
+/**
+ * A signing configuration without a transparency log, and an empty trusted root, made by cosign itself in
+ * the script's temporary folder: cosign 3 signs with a key and uploads nothing only given such a file
+ * (`--tlog-upload=false` alone is refused), and the empty root keeps it from asking Sigstore's TUF
+ * repository for one.
+ */
+const NO_TLOG_SETUP = [
+  'cosign signing-config create --out "$tmp/signing-config.json" >/dev/null',
+  'cosign trusted-root create --out "$tmp/trusted-root.json" >/dev/null',
+];
+
+/**
+ * Flags shared by `cosign sign`, `attest` and `sign-blob`: who signs, where the log is (cosign 3).
+ * - A key without a transparency log: a signing configuration without one (NO_TLOG_SETUP).
+ * - The public Sigstore instance (keyless or a key, with the log): cosign's own signing configuration.
+ * - A private Fulcio or Rekor, or keyless without the log: their URLs as flags, which cosign 3 accepts
+ *   only without a signing configuration (`--use-signing-config=false`; deprecated, still supported in 3.x).
+ */
 function signerFlags(s: ActiveSigning): Flags {
   const args = ["--yes"];
   const environment: Record<string, string> = {};
+  const setup: string[] = [];
   if (s.mode === "key") {
     args.push(`--key "$${ENV.key}"`);
     environment[ENV.key] = s.key;
-  } else if (s.fulcioUrl !== "") {
-    args.push(`--fulcio-url "$${ENV.fulcioUrl}"`);
-    environment[ENV.fulcioUrl] = s.fulcioUrl;
   }
-  if (s.rekorUrl !== "") {
-    args.push(`--rekor-url "$${ENV.rekorUrl}"`);
-    environment[ENV.rekorUrl] = s.rekorUrl;
+  const fulcioUrl = s.mode === "keyless" ? s.fulcioUrl : "";
+  const rekorUrl = s.tlogUpload ? s.rekorUrl : "";
+  if (s.mode === "key" && !s.tlogUpload) {
+    setup.push(...NO_TLOG_SETUP);
+    args.push('--signing-config "$tmp/signing-config.json"', '--trusted-root "$tmp/trusted-root.json"');
+  } else if (fulcioUrl !== "" || rekorUrl !== "" || !s.tlogUpload) {
+    args.push("--use-signing-config=false");
+    if (fulcioUrl !== "") {
+      args.push(`--fulcio-url "$${ENV.fulcioUrl}"`);
+      environment[ENV.fulcioUrl] = fulcioUrl;
+    }
+    if (rekorUrl !== "") {
+      args.push(`--rekor-url "$${ENV.rekorUrl}"`);
+      environment[ENV.rekorUrl] = rekorUrl;
+    }
+    if (!s.tlogUpload) args.push("--tlog-upload=false");
   }
-  if (!s.tlogUpload) args.push("--tlog-upload=false");
-  return { args, environment };
+  return { args, environment, setup };
 }
 
+/** A script: strict, with a private temporary folder `$tmp` removed on exit. */
 function script(lines: readonly string[]): string {
-  return ["set -eu", ...lines].join("\n");
+  return ["set -eu", 'tmp="$(mktemp -d)"', `trap 'rm -rf "$tmp"' EXIT`, ...lines].join("\n");
 }
 
 /**
@@ -93,24 +123,40 @@ function script(lines: readonly string[]): string {
  */
 export function signCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
-  return { script: script([`cosign sign --recursive ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
+  return { script: script([...f.setup, `cosign sign --recursive ${f.args.join(" ")} "$${ENV.imageRef}"`]), environment: f.environment };
 }
 
 /** Where a presence check looks: the index alone, PLATFORM's manifest, or the index and every platform manifest. */
 export type CheckScope = "index" | "platform" | "every";
 
+/** What a step leaves on a digest, by the predicate type cosign 3 stores it under (a signature is a statement too). */
+export type Made = "signature" | "provenance" | "sbom";
+
+const PREDICATE_TYPES: Readonly<Record<Made, string>> = {
+  signature: "https://sigstore.dev/cosign/sign/v1",
+  provenance: "slsaprovenance1",
+  sbom: "spdxjson",
+};
+
 /**
  * A refresh check (resources/step.ts `check`) for the sign, verify and attest steps of IMAGE_REF: one
- * line for each digest in `scope` whose signature (or attestation) the registry no longer holds, found
- * where cosign keeps them (`cosign triangulate`), so the step runs again; one line when the image itself
- * is gone (the stamp's check rebuilds it). Attestations of one digest share one manifest: deleting it
- * makes every attest step of that digest run again.
+ * line for each digest in `scope` on which the registry holds no `made` any more, so the step runs again;
+ * one line when the image itself is gone (the stamp's check rebuilds it). cosign 3 keeps a digest's
+ * signatures and attestations together (an OCI referrer each; on a registry without the referrers API,
+ * in the index tagged `sha256-HEX`); `cosign download attestation --predicate-type` finds them by kind,
+ * and names cosign 2's `.att` tags too. A cosign 2 signature (`.sig`) is not a statement: an image
+ * signed before cosign 3 is signed again once, the new way. A registry that cannot answer fails the check.
  */
-export function presenceCheck(kind: "signature" | "attestation", scope: CheckScope = "index"): string {
+export function presenceCheck(made: Made, scope: CheckScope = "index"): string {
   const lines = [
     RESOLVE_FUNCTION,
     MANIFESTS_FUNCTION,
-    `missing() { ref=$(cosign triangulate --type ${kind} "$1"); got=$(resolve "$ref"); [ -n "$got" ] || echo "the registry holds no ${kind} of $1 ($ref is missing)"; }`,
+    "missing() {",
+    "  local out",
+    `  if out=$(cosign download attestation --predicate-type "${PREDICATE_TYPES[made]}" "$1" 2>&1 >/dev/null); then return 0; fi`,
+    `  case "$out" in *"no attestations with predicate type"*) echo "the registry holds no ${made} of $1"; return 0 ;; esac`,
+    `  echo "cannot tell whether the registry holds a ${made} of $1: $(printf '%s\\n' "$out" | grep -v '^$' | tail -n 1)" >&2; return 1`,
+    "}",
     `got=$(resolve "$${ENV.imageRef}")`,
     `if [ -z "$got" ]; then echo "the registry holds no image $${ENV.imageRef}"; exit 0; fi`,
   ];
@@ -136,7 +182,7 @@ export const BLOB_ENV = { file: "BLOB_FILE", bundle: "BLOB_BUNDLE" } as const;
 /** `cosign sign-blob --bundle` of BLOB_FILE into BLOB_BUNDLE, with the stack's signer (catalog files). */
 export function signBlobCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
-  return { script: script([`cosign sign-blob ${f.args.join(" ")} --bundle "$${BLOB_ENV.bundle}" "$${BLOB_ENV.file}" >/dev/null`]), environment: f.environment };
+  return { script: script([...f.setup, `cosign sign-blob ${f.args.join(" ")} --bundle "$${BLOB_ENV.bundle}" "$${BLOB_ENV.file}" >/dev/null`]), environment: f.environment };
 }
 
 /**
@@ -166,6 +212,7 @@ export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
 
 /** The flags of `cosign verify` for a signer's verification policy (values in the environment); undefined when it has none. */
 function verifyFlags(s: ActiveSigning): Flags | undefined {
+  const setup: string[] = [];
   const args: string[] = [];
   const environment: Record<string, string> = {};
   if (s.mode === "key") {
@@ -191,7 +238,7 @@ function verifyFlags(s: ActiveSigning): Flags | undefined {
     environment[ENV.rekorUrl] = s.rekorUrl;
   }
   if (!s.tlogUpload) args.push("--insecure-ignore-tlog=true");
-  return { args, environment };
+  return { args, environment, setup };
 }
 
 /** `cosign attest` of the SLSA v1 predicate in PREDICATE, written to a private temporary file first (never on the command line). */
@@ -199,8 +246,8 @@ export function attestProvenanceCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
   return {
     script: script([
-      'predicate="$(mktemp)"',
-      `trap 'rm -f "$predicate"' EXIT`,
+      ...f.setup,
+      'predicate="$tmp/predicate.json"',
       `printf '%s' "$${ENV.predicate}" > "$predicate"`,
       `cosign attest ${f.args.join(" ")} --type slsaprovenance1 --predicate "$predicate" "$${ENV.imageRef}"`,
     ]),
@@ -217,10 +264,10 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
   return {
     script: script([
+      ...f.setup,
       MANIFESTS_FUNCTION,
       `ref=$(platform_ref "$${ENV.imageRef}" "$${ENV.platform}")`,
-      'sbom="$(mktemp)"',
-      `trap 'rm -f "$sbom"' EXIT`,
+      'sbom="$tmp/sbom.spdx.json"',
       `"$${ENV.sbomScript}" "$ref" "$${ENV.platform}" "$sbom"`,
       `cosign attest ${f.args.join(" ")} --type spdxjson --predicate "$sbom" "$ref"`,
     ]),
@@ -238,12 +285,12 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
  * Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
  *
  * The image goes with `docker buildx imagetools create`, one tag after the other (one source, no
- * annotations: the index is pushed unchanged, platform manifests first), and only the signatures and
- * attestations with `cosign copy --only=sig,att`. `cosign copy` of the image itself pushes an index
- * and its platform manifests concurrently, and a registry rejects the index when it arrives first
- * (MANIFEST_BLOB_UNKNOWN / DIGEST_INVALID, seen here even after the manifests were in place;
- * spiffe/spire#6738). Each push is retried twice: a registry hiccup must not fail a promotion that
- * the digest check below proves right or wrong anyway.
+ * annotations: the index is pushed unchanged, platform manifests first). Its testing signatures and
+ * attestations stay in testing: production signs, and attests the SBOMs and the verified provenance,
+ * with its own identity (resources/signature.ts), as upstream does. (`cosign copy`, deprecated in
+ * cosign 3, copies none of cosign 3's signatures and pushes images under the tags cosign 3 keeps
+ * referrers in.) Each push is retried twice: a registry hiccup must not fail a promotion that the
+ * digest check below proves right or wrong anyway.
  */
 export function promoteCommand(testingSigner: ActiveSigning): CosignCommand {
   const v = verifyFlags(testingSigner);
@@ -274,8 +321,6 @@ export function promoteCommand(testingSigner: ActiveSigning): CosignCommand {
       `$${ENV.tags}`,
       "EOF",
       '[ "$pushed" -gt 0 ] || { echo "promote: TAGS has no tag" >&2; exit 2; }',
-      `first="$(printf '%s\\n' "$${ENV.tags}" | sed -n '/./{p;q;}')"`,
-      `retry cosign copy --only=sig,att --force "$${ENV.sourceRef}" "$first" >&2 || { echo "promote: copying the signatures and attestations of $${ENV.sourceRef} failed 3 times" >&2; exit 1; }`,
       "while IFS= read -r tag; do",
       '  [ -n "$tag" ] || continue',
       `  got="$(docker buildx imagetools inspect "$tag" --format '{{json .Manifest.Digest}}' </dev/null | tr -d '"[:space:]')"`,
@@ -289,40 +334,51 @@ export function promoteCommand(testingSigner: ActiveSigning): CosignCommand {
   };
 }
 
-/** Reads the predicate of the first SLSA v1 provenance statement about the image's digest (node: the program's own runtime). */
+/**
+ * Reads the predicate of the first SLSA v1 provenance statement about the image's digest from
+ * `cosign verify-attestation` output (one DSSE envelope per line; a bundle's is under `dsseEnvelope`).
+ * node: the program's own runtime.
+ */
 const EXTRACT_PROVENANCE = [
   'const fs = require("fs");',
   "const [file, out, ref] = process.argv.slice(1);",
   'const digest = ref.slice(ref.lastIndexOf("@sha256:") + 8);',
   'for (const line of fs.readFileSync(file, "utf8").split("\\n")) {',
   "  if (line.trim() === \"\") continue;",
-  '  const s = JSON.parse(Buffer.from(JSON.parse(line).payload, "base64").toString("utf8"));',
+  "  const j = JSON.parse(line);",
+  '  const s = JSON.parse(Buffer.from((j.dsseEnvelope || j).payload, "base64").toString("utf8"));',
   '  if (s.predicateType === "https://slsa.dev/provenance/v1" && (s.subject || []).some((x) => x.digest && x.digest.sha256 === digest)) {',
   "    fs.writeFileSync(out, JSON.stringify(s.predicate));",
   "    process.exit(0);",
   "  }",
   "}",
-  'console.error("attest-provenance: " + ref + " has no SLSA v1 provenance about its digest to attest again (was it attested where it was built?)");',
+  'console.error("attest-provenance: " + ref + " has no SLSA v1 provenance about its digest, signed by the testing signer, to attest again (was it attested where it was built?)");',
   "process.exit(1);",
 ].join("\n");
 
 /**
- * Promotion re-attests the build's provenance with the production identity: the SLSA v1 predicate
- * comes from the attestation `cosign copy` brought along (its statement must be about IMAGE_REF's
- * digest), and `cosign attest` signs it again. The build happened once, in testing: the predicate
- * still describes that build; only the signer changes.
+ * Promotion re-attests the build's provenance with the production identity: the SLSA v1 predicate is
+ * read from the testing image SOURCE_REF with `cosign verify-attestation` against `testingSigner` (so
+ * only a provenance the testing stack signed is carried over), its statement must be about IMAGE_REF's
+ * digest (the same digest: the copy is byte for byte), and `cosign attest` signs it again. The build
+ * happened once, in testing: the predicate still describes that build; only the signer changes.
  */
-export function reattestProvenanceCommand(s: ActiveSigning): CosignCommand {
+export function reattestProvenanceCommand(s: ActiveSigning, testingSigner: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
+  const v = verifyFlags(testingSigner);
+  if (v === undefined) throw new Error("reattestProvenanceCommand: the testing signer has no verification policy");
+  // The testing signer's values under their own names: the production signer's may differ.
+  const testingEnv = Object.fromEntries(Object.entries(v.environment).map(([k, val]) => [`TESTING_${k}`, val]));
+  const testingArgs = v.args.map((a) => a.replace(/"\$([A-Z_]+)"/g, '"$TESTING_$1"'));
   return {
     script: script([
-      'statements="$(mktemp)"',
-      'predicate="$(mktemp)"',
-      `trap 'rm -f "$statements" "$predicate"' EXIT`,
-      `cosign download attestation --predicate-type slsaprovenance1 "$${ENV.imageRef}" > "$statements"`,
+      ...f.setup,
+      'statements="$tmp/statements.jsonl"',
+      'predicate="$tmp/predicate.json"',
+      `cosign verify-attestation ${testingArgs.join(" ")} --type slsaprovenance1 "$${ENV.sourceRef}" > "$statements"`,
       `node -e '${EXTRACT_PROVENANCE}' "$statements" "$predicate" "$${ENV.imageRef}"`,
       `cosign attest ${f.args.join(" ")} --type slsaprovenance1 --predicate "$predicate" "$${ENV.imageRef}"`,
     ]),
-    environment: f.environment,
+    environment: { ...f.environment, ...testingEnv },
   };
 }

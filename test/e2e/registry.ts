@@ -76,3 +76,43 @@ export async function deleteManifest(ref: string): Promise<void> {
   const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, { method: "DELETE" });
   if (res.status !== 202) throw new Error(`DELETE ${ref}: HTTP ${res.status}`);
 }
+
+/** cosign 3's predicate type of a signature (a signature is an in-toto statement too). */
+export const SIGNATURE_PREDICATE = "https://sigstore.dev/cosign/sign/v1";
+
+/**
+ * The referrers cosign 3 stored for `ref` (`REPO@sha256:…`) on a registry without the referrers API: the
+ * entries of the index tagged `sha256-HEX` (the OCI tag schema), each with the predicate type its
+ * manifest is annotated with ([] when there is no such tag).
+ */
+export async function referrers(ref: string): Promise<{ digest: string; predicateType: string }[]> {
+  const at = ref.indexOf("@sha256:");
+  const tag = `${ref.slice(0, at)}:sha256-${ref.slice(at + 8)}`;
+  const { host, repo } = splitRef(tag);
+  const res = await fetch(`http://${host}/v2/${repo}/manifests/sha256-${ref.slice(at + 8)}`, { headers: { Accept: ACCEPT } });
+  if (res.status === 404) return [];
+  if (!res.ok) throw new Error(`GET ${tag}: HTTP ${res.status}`);
+  const index = (await res.json()) as Manifest;
+  const found: { digest: string; predicateType: string }[] = [];
+  for (const d of index.manifests ?? []) {
+    const { manifest } = await getManifest(`${host}/${repo}@${d.digest}`);
+    found.push({ digest: d.digest, predicateType: manifest.annotations?.["dev.sigstore.bundle.predicateType"] ?? "" });
+  }
+  return found;
+}
+
+/** Removes from `ref`'s referrers index the entries of one predicate type (e.g. its signatures only), as a registry clean-up might. */
+export async function removeReferrers(ref: string, predicateType: string): Promise<number> {
+  const at = ref.indexOf("@sha256:");
+  const reference = `sha256-${ref.slice(at + 8)}`;
+  const { host, repo } = splitRef(`${ref.slice(0, at)}:${reference}`);
+  const url = `http://${host}/v2/${repo}/manifests/${reference}`;
+  const res = await fetch(url, { headers: { Accept: INDEX } });
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  const index = (await res.json()) as Manifest & { schemaVersion: number };
+  const gone = new Set((await referrers(ref)).filter((r) => r.predicateType === predicateType).map((r) => r.digest));
+  const kept = { ...index, manifests: (index.manifests ?? []).filter((m) => !gone.has(m.digest)) };
+  const put = await fetch(url, { method: "PUT", headers: { "Content-Type": index.mediaType || INDEX }, body: JSON.stringify(kept) });
+  if (put.status !== 201) throw new Error(`PUT ${url}: HTTP ${put.status}`);
+  return gone.size;
+}

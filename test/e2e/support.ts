@@ -2,7 +2,7 @@
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../helpers";
-import { splitRef } from "./registry";
+import { referrers, SIGNATURE_PREDICATE, splitRef } from "./registry";
 
 export type { ImageOutput } from "../../lib/outputs";
 
@@ -58,13 +58,16 @@ export function resolvedDigest(ref: string): string {
   return sh("docker", ["buildx", "imagetools", "inspect", ref, "--format", "{{json .Manifest.Digest}}"]).stdout.trim().replace(/"/g, "");
 }
 
-/** How many signatures cosign has stored for `ref` (`REPO@sha256:…`): the layers of its `.sig` manifest. */
+/**
+ * How many signatures cosign has stored for `ref` (`REPO@sha256:…`): cosign 3's signature referrers, plus the
+ * layers of a `.sig` manifest that cosign 2 left for images signed before the change.
+ */
 export async function signatureCount(ref: string): Promise<number> {
   const at = ref.indexOf("@sha256:");
   const sigTag = `${ref.slice(0, at)}:sha256-${ref.slice(at + 8)}.sig`;
   const { host, repo, reference } = splitRef(sigTag);
   const res = await fetch(`http://${host}/v2/${repo}/manifests/${reference}`, { headers: { Accept: "application/vnd.oci.image.manifest.v1+json" } });
-  if (res.status === 404) return 0;
-  if (!res.ok) throw new Error(`GET ${sigTag}: HTTP ${res.status}`);
-  return ((await res.json()) as { layers?: unknown[] }).layers?.length ?? 0;
+  if (!res.ok && res.status !== 404) throw new Error(`GET ${sigTag}: HTTP ${res.status}`);
+  const legacy = res.status === 404 ? 0 : (((await res.json()) as { layers?: unknown[] }).layers?.length ?? 0);
+  return legacy + (await referrers(ref)).filter((r) => r.predicateType === SIGNATURE_PREDICATE).length;
 }

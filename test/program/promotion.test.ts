@@ -92,7 +92,8 @@ describe("promotion testing → production", () => {
       assert.equal(p.retainOnDelete, false);
       const script = String(p.inputs.script);
       assert.match(script, /retry docker buildx imagetools create --tag "\$tag" "\$SOURCE_REF"/);
-      assert.match(script, /retry cosign copy --only=sig,att --force "\$SOURCE_REF" "\$first"/);
+      // The testing signatures stay in testing: production signs with its own identity.
+      assert.doesNotMatch(script, /cosign copy/);
       assert.match(script, /docker buildx imagetools inspect "\$tag" --format '\{\{json \.Manifest\.Digest\}\}'/);
       for (const value of [source.digest, TESTING_REPO, PROD_REPO, PASSWORD]) assert.ok(!script.includes(value), `${cell}: ${value} stays out of the script`);
       assert.equal(env(p).COSIGN_PASSWORD, undefined, "copying needs no password");
@@ -129,9 +130,10 @@ describe("promotion testing → production", () => {
       assert.equal(env(sign).COSIGN_PASSWORD, undefined, "the password is only in the secret environment");
       const provenance = commands.get(`${cell}-attest-provenance`)!;
       assert.ok(provenance.dependencies.includes(`${COMMAND_TYPE}::${cell}-sign`));
-      assert.equal(env(provenance).PREDICATE, undefined, "the testing build's provenance is read from the copied attestation");
-      assert.match(String(provenance.inputs.script), /cosign download attestation --predicate-type slsaprovenance1 "\$IMAGE_REF"/);
-      assert.match(String(provenance.inputs.script), /cosign attest --yes --key "\$COSIGN_KEY" --tlog-upload=false --type slsaprovenance1 --predicate "\$predicate" "\$IMAGE_REF"/);
+      assert.equal(env(provenance).PREDICATE, undefined, "the testing build's provenance is read from the testing image");
+      assert.equal(env(provenance).SOURCE_REF, env(commands.get(`${cell}-promote`)!).SOURCE_REF, "read from the testing image by digest");
+      assert.match(String(provenance.inputs.script), /cosign verify-attestation --key "\$TESTING_VERIFY_KEY" --insecure-ignore-tlog=true --type slsaprovenance1 "\$SOURCE_REF"/);
+      assert.match(String(provenance.inputs.script), /cosign attest --yes --key "\$COSIGN_KEY" --signing-config "\$tmp\/signing-config\.json" --trusted-root "\$tmp\/trusted-root\.json" --type slsaprovenance1 --predicate "\$predicate" "\$IMAGE_REF"/);
     }
     // The order in which the commands ran: every copy before its signature.
     const order = first.executed.map((e) => e.name);

@@ -152,18 +152,22 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     const steps = byName(rekeyed, COMMAND_TYPE);
     for (const name of names(CELLS, SIGNERS)) {
       const cell = CELLS.find((c) => name.startsWith(`${c}-`))!;
-      assert.deepEqual(steps.get(name)!.inputs.triggers, [images.get(cell)!.outputs.digest, `{"COSIGN_KEY":"${NEXT_KEY}","REKOR_URL":"https://rekor.internal","mode":"key","tlogUpload":false}`], name);
+      assert.deepEqual(steps.get(name)!.inputs.triggers, [images.get(cell)!.outputs.digest, `{"COSIGN_KEY":"${NEXT_KEY}","mode":"key","tlogUpload":false}`], name);
     }
     // Same images, build times and tags; only the exported signer names the new key.
     assert.deepEqual({ ...rekeyed.outputs!, signer: undefined }, { ...first.outputs!, signer: undefined });
     assert.equal((rekeyed.outputs!.signer as { key: string }).key, NEXT_KEY);
   });
 
-  it("a new Rekor URL signs, attests and verifies again; a new verification key only verifies again", async () => {
+  it("a new Rekor URL without a transparency log only verifies again (nothing was uploaded there); with the log it signs, attests and verifies again; a new verification key only verifies again", async () => {
     const rekor = await evaluate({ ...CONFIG, signing: { ...SIGNING, rekorUrl: "https://rekor.next" } }, { secrets: { cosignPassword: PASSWORD }, state: first.state });
     assert.ok(rekor.ok, rekor.error?.message);
-    assert.deepEqual(executedNames(rekor), names(CELLS, [...SIGNERS, "verify"]));
+    assert.deepEqual(executedNames(rekor), names(CELLS, ["verify"]));
     assert.ok(rekor.executed.every((e) => e.environment.REKOR_URL === "https://rekor.next"));
+    const logged = await evaluate({ ...CONFIG, signing: { ...SIGNING, tlogUpload: true, rekorUrl: "https://rekor.next" } }, { secrets: { cosignPassword: PASSWORD }, state: first.state });
+    assert.ok(logged.ok, logged.error?.message);
+    assert.deepEqual(executedNames(logged), names(CELLS, [...SIGNERS, "verify"]));
+    assert.ok(logged.executed.every((e) => e.environment.REKOR_URL === "https://rekor.next"));
 
     const policy = await evaluate({ ...CONFIG, signing: { ...SIGNING, verify: { publicKey: "cosign-next.pub" } } }, { secrets: { cosignPassword: PASSWORD }, state: first.state });
     assert.ok(policy.ok, policy.error?.message);

@@ -16,6 +16,7 @@ import {
   type ActiveSigning,
   type CheckScope,
   type CosignCommand,
+  type Made,
 } from "../../lib/signing/cosign";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
@@ -81,7 +82,7 @@ describe("cosign commands", () => {
 
   it("keyless with a private Rekor and no transparency log upload", () => {
     const c = signCommand(KEYLESS);
-    assert.deepEqual(argv(c, { IMAGE_REF: "r@x" }).args, ["sign", "--recursive", "--yes", "--rekor-url", "https://rekor.internal", "--tlog-upload=false", "r@x"]);
+    assert.deepEqual(argv(c, { IMAGE_REF: "r@x" }).args, ["sign", "--recursive", "--yes", "--use-signing-config=false", "--tlog-upload=false", "r@x"]);
   });
 
   it("verify uses the public key or the certificate identity, and skips the log when nothing was uploaded", () => {
@@ -129,14 +130,13 @@ describe("cosign commands", () => {
 
 /**
  * Runs a script with a fake `cosign` that logs each call's arguments as one JSON line (and answers
- * `download attestation` with `attestations`), and a fake `docker` that logs `imagetools create` the
+ * `verify-attestation` with `attestations`), and a fake `docker` that logs `imagetools create` the
  * same way (as ["docker", …]) and whose `imagetools inspect TAG` prints the digest `resolves[TAG]` in
  * Go-template JSON form (or fails when there is none).
  */
-function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failCopies?: number; failPushes?: number; failVerify?: boolean } = {}) {
+function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resolves?: Record<string, string>; attestations?: string; failPushes?: number; failVerify?: boolean } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "cosign-promote-"));
-  // `cosign copy` fails its first `failCopies` calls (after logging them); `sleep` returns at once.
-  writeFileSync(join(dir, "copies-to-fail"), String(options.failCopies ?? 0));
+  // `docker buildx imagetools create` fails its first `failPushes` calls (after logging them); `sleep` returns at once.
   writeFileSync(join(dir, "pushes-to-fail"), String(options.failPushes ?? 0));
   writeFileSync(join(dir, "sleep"), "#!/bin/sh\nexit 0\n");
   chmodSync(join(dir, "sleep"), 0o755);
@@ -146,9 +146,9 @@ function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resol
   writeFileSync(
     join(dir, "cosign"),
     `#!/bin/sh\n${node} -e 'const fs=require("fs");const a=process.argv.slice(1);const i=a.indexOf("--predicate");fs.appendFileSync(process.env.LOG,JSON.stringify({args:a,predicate:i>=0?fs.readFileSync(a[i+1],"utf8"):undefined})+"\\n")' -- "$@"\n` +
-      `[ "$1 $2" = "download attestation" ] && cat "${dir}/attestations"\n` +
+      `[ "$1" = "verify-attestation" ] && cat "${dir}/attestations"\n` +
       (options.failVerify === true ? `[ "$1" = verify ] && { echo; echo "Error: no signatures found" >&2; exit 10; }\n` : "") +
-      `if [ "$1" = copy ]; then n=$(cat "${dir}/copies-to-fail"); if [ "$n" -gt 0 ]; then echo $((n - 1)) > "${dir}/copies-to-fail"; echo "MANIFEST_BLOB_UNKNOWN" >&2; exit 1; fi; fi\nexit 0\n`,
+      "exit 0\n",
   );
   writeFileSync(
     join(dir, "docker"),
@@ -175,17 +175,16 @@ describe("promotion commands", () => {
   const SOURCE = `reg.example/pg/postgresql-testing@${DIGEST}`;
   const TAGS = ["reg.example/pg/postgresql:17-minimal-trixie", "reg.example/pg/postgresql:17.11-minimal-trixie", "reg.example/pg/postgresql:17.11-202611020830-minimal-trixie"];
 
-  it("copies the source by digest to every tag with --force, checks each tag resolves to the digest, prints it", () => {
+  it("copies the source by digest to every tag, checks each tag resolves to the digest, prints it", () => {
     const r = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves: { [SOURCE]: DIGEST, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST])) } });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `${DIGEST}\n`);
     assert.deepEqual(r.calls.map((c) => c.args), [
       // The testing image verified against the testing signer before anything is copied.
       ["verify", "--key", "cosign.pub", SOURCE],
-      // The image unchanged under each tag in turn by imagetools (cosign copy races an index against
-      // its manifests), then only the signatures and attestations by cosign.
+      // The image unchanged under each tag in turn by imagetools; no testing signature is copied:
+      // production signs and attests with its own identity.
       ...TAGS.map((t) => ["docker", "buildx", "imagetools", "create", "--tag", t, SOURCE]),
-      ["copy", "--only=sig,att", "--force", SOURCE, TAGS[0]],
     ]);
   });
 
@@ -198,19 +197,7 @@ describe("promotion commands", () => {
     assert.equal(always.status, 1);
     assert.equal(always.calls.filter((c) => c.args[0] === "docker").length, 3);
     assert.match(always.stderr, new RegExp(`promote: pushing ${TAGS[0]} failed 3 times`));
-    assert.equal(always.calls.filter((c) => c.args[0] === "copy").length, 0, "nothing copied after a failed push");
-  });
-
-  it("retries the signature copy after a registry error, and gives up after three attempts", () => {
-    const resolves = { [SOURCE]: DIGEST, ...Object.fromEntries(TAGS.map((t) => [t, DIGEST])) };
-    const once = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failCopies: 1 });
-    assert.equal(once.status, 0, once.stderr);
-    assert.equal(once.calls.filter((c) => c.args[0] === "copy").length, 2);
-    const always = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: TAGS.join("\n"), PINNED_TAG: TAGS[2] }, { resolves, failCopies: 5 });
-    assert.equal(always.status, 1);
-    assert.equal(always.calls.filter((c) => c.args[0] === "copy").length, 3);
-    assert.match(always.stderr, /copying the signatures and attestations of .* failed 3 times/);
-    assert.equal(always.stdout, "");
+    assert.equal(always.stdout, "", "no digest printed after a failed push");
   });
 
   it("fails loudly when a tag resolves to another digest after the copy", () => {
@@ -235,7 +222,7 @@ describe("promotion commands", () => {
     const h = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [SOURCE]: DIGEST, [hostile]: DIGEST } });
     assert.equal(h.status, 0, h.stderr);
     assert.deepEqual(h.calls[1].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
-    assert.deepEqual(h.calls[2].args, ["copy", "--only=sig,att", "--force", SOURCE, hostile]);
+    assert.equal(h.calls.length, 2);
   });
 
   it("refuses a testing image that is gone, or not signed by the testing signer, before copying anything", () => {
@@ -264,86 +251,101 @@ describe("promotion commands", () => {
     assert.match(r.stderr, new RegExp(`promote: ${TAGS[2].replace(/[.]/g, "\\.")} already names ${other}, and the testing image is ${DIGEST}; a timestamped tag never moves`));
   });
 
-  it("re-attests the copied SLSA provenance about the image's digest, with this signer", () => {
-    const statement = (predicateType: string, sha: string, predicate: unknown) =>
-      JSON.stringify({ payloadType: "application/vnd.in-toto+json", payload: Buffer.from(JSON.stringify({ _type: "https://in-toto.io/Statement/v0.1", predicateType, subject: [{ name: "x", digest: { sha256: sha } }], predicate })).toString("base64"), signatures: [] });
+  it("re-attests the testing build's SLSA provenance about the image's digest, verified against the testing signer, with this signer", () => {
+    const statement = (predicateType: string, sha: string, predicate: unknown) => ({
+      payloadType: "application/vnd.in-toto+json",
+      payload: Buffer.from(JSON.stringify({ _type: "https://in-toto.io/Statement/v0.1", predicateType, subject: [{ name: "x", digest: { sha256: sha } }], predicate })).toString("base64"),
+      signatures: [],
+    });
     const mine = { buildDefinition: { buildType: "mine", note: "it's $(not) `run`" } };
+    const testing: ActiveSigning = { mode: "key", key: "testing.key", tlogUpload: false, rekorUrl: "", verify: { publicKey: "testing.pub" } };
+    // A DSSE envelope as verify-attestation prints it, and one inside a cosign 3 bundle.
     const attestations = [
-      statement("https://spdx.dev/Document", DIGEST.slice(7), { spdx: 1 }),
-      statement("https://slsa.dev/provenance/v1", "b".repeat(64), { buildDefinition: { buildType: "another image" } }),
-      statement("https://slsa.dev/provenance/v1", DIGEST.slice(7), mine),
+      JSON.stringify(statement("https://spdx.dev/Document", DIGEST.slice(7), { spdx: 1 })),
+      JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", dsseEnvelope: statement("https://slsa.dev/provenance/v1", "b".repeat(64), { buildDefinition: { buildType: "another image" } }) }),
+      JSON.stringify({ mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json", dsseEnvelope: statement("https://slsa.dev/provenance/v1", DIGEST.slice(7), mine) }),
     ].join("\n");
     const ref = `reg.example/pg/postgresql@${DIGEST}`;
-    const r = fakeRun(reattestProvenanceCommand(KEY), { IMAGE_REF: ref }, { attestations: `${attestations}\n` });
+    const source = `reg.example/pg/postgresql-testing@${DIGEST}`;
+    const r = fakeRun(reattestProvenanceCommand(KEY, testing), { IMAGE_REF: ref, SOURCE_REF: source }, { attestations: `${attestations}\n` });
     assert.equal(r.status, 0, r.stderr);
-    assert.deepEqual(r.calls[0].args, ["download", "attestation", "--predicate-type", "slsaprovenance1", ref]);
+    assert.deepEqual(r.calls[0].args, ["verify-attestation", "--key", "testing.pub", "--insecure-ignore-tlog=true", "--type", "slsaprovenance1", source]);
     const attest = r.calls[1];
     assert.deepEqual(attest.args.slice(0, 6), ["attest", "--yes", "--key", "cosign.key", "--type", "slsaprovenance1"]);
     assert.equal(attest.args[attest.args.length - 1], ref);
     assert.deepEqual(JSON.parse(attest.predicate!), mine);
   });
 
-  it("refuses to re-attest when no provenance is about this digest", () => {
-    const r = fakeRun(reattestProvenanceCommand(KEY), { IMAGE_REF: `reg.example/pg/postgresql@${DIGEST}` }, { attestations: "" });
+  it("refuses to re-attest when no verified provenance is about this digest", () => {
+    const r = fakeRun(reattestProvenanceCommand(KEY, KEY), { IMAGE_REF: `reg.example/pg/postgresql@${DIGEST}`, SOURCE_REF: `reg.example/pg/postgresql-testing@${DIGEST}` }, { attestations: "" });
     assert.notEqual(r.status, 0);
-    assert.match(r.stderr, /has no SLSA v1 provenance about its digest/);
+    assert.match(r.stderr, /has no SLSA v1 provenance about its digest, signed by the testing signer/);
     assert.equal(r.calls.length, 1, "nothing attested");
   });
 });
 
 describe("signature and attestation checks (refresh)", () => {
-  const REF = `registry.internal:5000/pg/postgresql-testing@${DIGEST}`;
-  const SIG = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.sig`;
-  const ATT = `registry.internal:5000/pg/postgresql-testing:sha256-${"a".repeat(64)}.att`;
-  /** A fake cosign that triangulates as cosign does, and a fake docker whose registry holds `present`. */
-  function check(kind: "signature" | "attestation", present: readonly string[], scope: CheckScope = "index", platform = ""): { status: number | null; stdout: string; stderr: string } {
+  const REPO = "registry.internal:5000/pg/postgresql-testing";
+  const REF = `${REPO}@${DIGEST}`;
+  /**
+   * A fake cosign whose `download attestation --predicate-type T REF` finds what `made` lists as "REF T" (and
+   * answers as cosign 3 does when it finds none, or fails with `error` for every call), and a fake docker whose
+   * registry holds the image when `imageThere` and whose index is INDEX.
+   */
+  function check(made: Made, found: readonly string[], scope: CheckScope = "index", platform = "", options: { imageThere?: boolean; error?: string } = {}): { status: number | null; stdout: string; stderr: string } {
     const dir = mkdtempSync(join(tmpdir(), "presence-"));
+    writeFileSync(join(dir, "found"), found.map((p) => `${p}\n`).join(""));
     writeFileSync(
       join(dir, "cosign"),
-      `#!/bin/sh\n[ "$1 $2" = "triangulate --type" ] || { echo "fake cosign: unexpected $*" >&2; exit 99; }\nr=\${4%@*}; d=\${4#*@}; case "$3" in signature) s=sig ;; attestation) s=att ;; esac\nprintf '%s:%s.%s\\n' "$r" "$(printf %s "$d" | tr : -)" "$s"\n`,
+      `#!/bin/sh\n[ "$1 $2 $3" = "download attestation --predicate-type" ] || { echo "fake cosign: unexpected $*" >&2; exit 99; }\n` +
+        (options.error === undefined ? "" : `echo ${JSON.stringify(options.error)} >&2; exit 1\n`) +
+        `grep -qxF -- "$5 $4" "${dir}/found" && { echo '{"dsseEnvelope":{}}'; exit 0; }\necho "Error: no attestations with predicate type '$4' found" >&2; exit 1\n`,
     );
-    writeFileSync(join(dir, "present"), present.map((p) => `${p}\n`).join(""));
     writeFileSync(join(dir, "raw.json"), JSON.stringify(INDEX));
     writeFileSync(
       join(dir, "docker"),
-      `#!/bin/sh\n[ "$5" = "--raw" ] && { cat "${dir}/raw.json"; exit 0; }\ngrep -qxF -- "$4" "${dir}/present" && { echo '"sha256:${"b".repeat(64)}"'; exit 0; }\necho "ERROR: $4: not found" >&2; exit 1\n`,
+      `#!/bin/sh\n[ "$5" = "--raw" ] && { cat "${dir}/raw.json"; exit 0; }\n` +
+        (options.imageThere === false ? `echo "ERROR: $4: not found" >&2; exit 1\n` : `echo '"${DIGEST}"'\n`),
     );
     for (const f of ["cosign", "docker"]) chmodSync(join(dir, f), 0o755);
-    const r = spawnSync("/bin/bash", ["-c", presenceCheck(kind, scope)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
+    const r = spawnSync("/bin/bash", ["-c", presenceCheck(made, scope)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
+  const SIGNED = "https://sigstore.dev/cosign/sign/v1";
 
-  it("a signature where cosign keeps it: nothing to say", () => {
-    const r = check("signature", [REF, SIG]);
+  it("what the step made, found by its predicate type: nothing to say", () => {
+    const r = check("signature", [`${REF} ${SIGNED}`]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "");
+    assert.equal(check("provenance", [`${REF} slsaprovenance1`]).stdout, "");
   });
 
-  it("none: one line naming the image and the missing manifest", () => {
-    assert.equal(check("signature", [REF, ATT]).stdout, `the registry holds no signature of ${REF} (${SIG} is missing)\n`);
-    assert.equal(check("attestation", [REF, SIG]).stdout, `the registry holds no attestation of ${REF} (${ATT} is missing)\n`);
-    assert.equal(check("attestation", [REF, ATT]).stdout, "");
+  it("none: one line naming the digest and what is missing", () => {
+    assert.equal(check("signature", [`${REF} slsaprovenance1`]).stdout, `the registry holds no signature of ${REF}\n`);
+    assert.equal(check("provenance", [`${REF} ${SIGNED}`]).stdout, `the registry holds no provenance of ${REF}\n`);
   });
 
   it("the image itself gone: one line saying so (the stamp's check rebuilds it)", () => {
-    assert.equal(check("signature", [SIG], "every").stdout, `the registry holds no image ${REF}\n`);
+    assert.equal(check("signature", [], "every", "", { imageThere: false }).stdout, `the registry holds no image ${REF}\n`);
   });
 
-  const REPO = "registry.internal:5000/pg/postgresql-testing";
-  const sigOf = (d: string) => `${REPO}:${d.replace(":", "-")}.sig`;
-  const attOf = (d: string) => `${REPO}:${d.replace(":", "-")}.att`;
+  it("a registry that cannot answer fails the check with its answer, never 'missing'", () => {
+    const r = check("signature", [], "index", "", { error: "Error: GET http://registry.internal:5000/v2/: connection refused" });
+    assert.notEqual(r.status, 0);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^cannot tell whether the registry holds a signature of .*: Error: GET http:\/\/registry\.internal:5000\/v2\/: connection refused$/m);
+  });
 
   it("every: the index's signature and each platform manifest's, one line per missing one", () => {
-    assert.equal(check("signature", [REF, SIG, sigOf(AMD64), sigOf(ARM64)], "every").stdout, "");
-    assert.equal(check("signature", [REF, SIG, sigOf(AMD64)], "every").stdout, `the registry holds no signature of ${REPO}@${ARM64} (${sigOf(ARM64)} is missing)\n`);
-    assert.equal(
-      check("signature", [REF], "every").stdout,
-      [SIG, sigOf(AMD64), sigOf(ARM64)].map((m, i) => `the registry holds no signature of ${[REF, `${REPO}@${AMD64}`, `${REPO}@${ARM64}`][i]} (${m} is missing)\n`).join(""),
-    );
+    const amd64 = `${REPO}@${AMD64}`;
+    const arm64 = `${REPO}@${ARM64}`;
+    assert.equal(check("signature", [`${REF} ${SIGNED}`, `${amd64} ${SIGNED}`, `${arm64} ${SIGNED}`], "every").stdout, "");
+    assert.equal(check("signature", [`${REF} ${SIGNED}`, `${amd64} ${SIGNED}`], "every").stdout, `the registry holds no signature of ${arm64}\n`);
+    assert.equal(check("signature", [], "every").stdout, [REF, amd64, arm64].map((r) => `the registry holds no signature of ${r}\n`).join(""));
   });
 
-  it("platform: the attestation of PLATFORM's manifest only", () => {
-    assert.equal(check("attestation", [REF, attOf(ARM64)], "platform", "linux/arm64").stdout, "");
-    assert.equal(check("attestation", [REF, ATT, attOf(ARM64)], "platform", "linux/amd64").stdout, `the registry holds no attestation of ${REPO}@${AMD64} (${attOf(AMD64)} is missing)\n`);
+  it("platform: the SBOM of PLATFORM's manifest only", () => {
+    assert.equal(check("sbom", [`${REPO}@${ARM64} spdxjson`], "platform", "linux/arm64").stdout, "");
+    assert.equal(check("sbom", [`${REF} spdxjson`, `${REPO}@${ARM64} spdxjson`], "platform", "linux/amd64").stdout, `the registry holds no sbom of ${REPO}@${AMD64}\n`);
   });
 });

@@ -204,22 +204,25 @@ describe("renovate.json", () => {
     const build = readFileSync(join(ROOT, ".github", "workflows", "build.yml"), "utf8");
     const deps = extract(managerFor(/^Tools the workflows install/), build);
     assert.deepEqual(deps, [
-      { depName: "sigstore/cosign", currentValue: "v2.6.1", datasource: "github-releases" },
+      { depName: "sigstore/cosign", currentValue: "v3.1.3", datasource: "github-releases" },
       { depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" },
     ]);
   });
 
-  it("finds the syft scripts/supply-chain.sh builds, as the same dependency as the workflow's, so one pull request moves both", () => {
+  it("finds the syft and cosign scripts/supply-chain.sh builds, as the same dependencies as the workflow's, so one pull request moves both", () => {
     const manager = managerFor(/^Tools scripts\/supply-chain\.sh builds/);
     assert.ok(manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/supply-chain.sh")));
     assert.ok(!manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/builder.sh")));
     const script = readFileSync(join(ROOT, "scripts", "supply-chain.sh"), "utf8");
-    assert.deepEqual(extract(manager, script), [{ depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" }]);
+    assert.deepEqual(extract(manager, script), [
+      { depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" },
+      { depName: "sigstore/cosign", currentValue: "v3.1.3", datasource: "github-releases" },
+    ]);
     // The value Renovate rewrites is the one the script builds.
     const m = allMatches(matchRegExp(manager.matchStrings[0]), script)[0];
     assert.equal(m[0].replace(m.groups!.currentValue, "v1.58.0").trim(), "SYFT_VERSION=v1.58.0 # renovate: datasource=github-releases depName=anchore/syft");
     const build = readFileSync(join(ROOT, ".github", "workflows", "build.yml"), "utf8");
-    const workflowSyft = extract(managerFor(/^Tools the workflows install/), build).filter((d) => d.depName === "anchore/syft");
-    assert.deepEqual(workflowSyft, extract(manager, script));
+    const sorted = (deps: { depName: string }[]) => [...deps].sort((a, b) => a.depName.localeCompare(b.depName));
+    assert.deepEqual(sorted(extract(managerFor(/^Tools the workflows install/), build)), sorted(extract(manager, script)));
   });
 });
