@@ -141,7 +141,7 @@ const PREDICATE_TYPES: Readonly<Record<Made, string>> = {
 /**
  * A refresh check (resources/step.ts `check`) for the sign, verify and attest steps of IMAGE_REF: one
  * line for each digest in `scope` on which the registry holds no `made` any more, so the step runs again;
- * one line when the image itself is gone (the stamp's check rebuilds it). cosign 3 keeps a digest's
+ * nothing when the image itself is gone (the stamp's check rebuilds it, and the new digest runs this step). cosign 3 keeps a digest's
  * signatures and attestations together (an OCI referrer each; on a registry without the referrers API,
  * in the index tagged `sha256-HEX`); `cosign download attestation --predicate-type` finds them by kind,
  * and names cosign 2's `.att` tags too. A cosign 2 signature (`.sig`) is not a statement: an image
@@ -157,8 +157,9 @@ export function presenceCheck(made: Made, scope: CheckScope = "index"): string {
     `  case "$out" in *"no attestations with predicate type"*) echo "the registry holds no ${made} of $1"; return 0 ;; esac`,
     `  echo "cannot tell whether the registry holds a ${made} of $1: $(printf '%s\\n' "$out" | grep -v '^$' | tail -n 1)" >&2; return 1`,
     "}",
+    // The image itself gone: the stamp's check says so, and the new build's digest runs this step again.
     `got=$(resolve "$${ENV.imageRef}")`,
-    `if [ -z "$got" ]; then echo "the registry holds no image $${ENV.imageRef}"; exit 0; fi`,
+    `[ -n "$got" ] || exit 0`,
   ];
   if (scope === "index") lines.push(`missing "$${ENV.imageRef}"`);
   else if (scope === "platform") lines.push(`missing "$(platform_ref "$${ENV.imageRef}" "$${ENV.platform}")"`);
