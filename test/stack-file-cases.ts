@@ -131,4 +131,24 @@ export const STACK_FILE_CASES: readonly StackFileCase[] = [
   { name: "an environment in capitals", yaml: config(`${NS}:environment: Production`), error: /^postgres-images:environment: "Production" is not an environment/ },
   { name: "promoteFrom on a testing stack", yaml: config(`${NS}:promoteFrom: testing`), error: /^postgres-images:promoteFrom: "testing" is set on a "testing" stack/ },
   { name: "a date where a revision belongs (kept as text)", yaml: config(`${NS}:revision: 2026-02-30`), accepts: ['"org.opencontainers.image.revision": "2026-02-30"'] },
+
+  // 11. The scan gate: off only as an explicit mode none; allow-list dates as written.
+  { name: "scanGate with nothing after it", yaml: config(`${NS}:scanGate:`), error: /^postgres-images:scanGate: "" is empty; expected .*, or \{mode: none\} to turn the gate off$/ },
+  { name: "scanGate as a word", yaml: config(`${NS}:scanGate: off`), error: /^postgres-images:scanGate: "off" is not an object; expected \{mode: enforce\|none, severity, ignoreUnfixed, allow\}$/ },
+  { name: "scanGate mode none", yaml: config(`${NS}:scanGate: {mode: none}`), accepts: ['"postgresql-17-minimal-trixie"'] },
+  { name: "scanGate mode none with a severity", yaml: config(`${NS}:scanGate: {mode: none, severity: HIGH}`), error: /^postgres-images:scanGate\.severity: "HIGH" does not apply to mode none, which turns the gate off; remove it, or remove mode: none to enforce the gate$/ },
+  { name: "scanGate with a severity alone (enforced)", yaml: config(`${NS}:scanGate: {severity: HIGH}`), accepts: ['"postgresql-17-minimal-trixie"'] },
+  { name: "scanGate with a severity in lower case", yaml: config(`${NS}:scanGate: {severity: high}`), error: /^postgres-images:scanGate\.severity: "high" is not a severity; expected one of LOW, MEDIUM, HIGH, CRITICAL/ },
+  { name: "scanGate ignoreUnfixed: no (a string in YAML 1.2)", yaml: config(`${NS}:scanGate: {ignoreUnfixed: no}`), error: /^postgres-images:scanGate\.ignoreUnfixed: "no" is not a boolean/ },
+  {
+    name: "an unquoted allow-list expiry (a string to YAML 1.2 and to the CLI)",
+    yaml: config(`${NS}:scanGate:`, "  allow:", "    - id: CVE-2026-12345", '      reason: "not reachable: the server never calls it"', "      expires: 2099-12-31"),
+    accepts: ['"postgresql-17-minimal-trixie"'],
+  },
+  { name: "an allow-list expiry that is no day of the calendar", yaml: config(`${NS}:scanGate: {allow: [{id: CVE-2026-12345, reason: r, expires: 2099-02-30}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.expires: "2099-02-30" is not a day of the calendar/ },
+  { name: "an allow-list expiry in the past", yaml: config(`${NS}:scanGate: {allow: [{id: CVE-2026-12345, reason: r, expires: 2020-01-01}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.expires: "2020-01-01" is in the past \(today is \d{4}-\d{2}-\d{2}, UTC\); renew the entry/ },
+  { name: "an allow-list expiry written as a number", yaml: config(`${NS}:scanGate: {allow: [{id: CVE-2026-12345, reason: r, expires: 20991231}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.expires: 20991231 is a number, not a date/ },
+  { name: "an allow-list expiry YAML reads as a float", yaml: config(`${NS}:scanGate: {allow: [{id: CVE-2026-12345, reason: r, expires: 2099.10}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.expires: 2099\.10 is a YAML number, which Pulumi does not pass on as written; quote it: "2099\.10"$/ },
+  { name: "an allow-list entry without a reason", yaml: config(`${NS}:scanGate: {allow: [{id: CVE-2026-12345, expires: 2099-12-31}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.reason: \(missing\) is not set/ },
+  { name: "an allow-list id in lower case", yaml: config(`${NS}:scanGate: {allow: [{id: cve-2026-12345, reason: r, expires: 2099-12-31}]}`), error: /^postgres-images:scanGate\.allow\[0\]\.id: "cve-2026-12345" is not a vulnerability id/ },
 ];

@@ -4,6 +4,7 @@ import { ErrorList, ConfigErrors, type ConfigError } from "../errors";
 import { parseImageRef, qualifiedRepository, registryProblem, ImageRefError, type ImageRef } from "./reference";
 import { parsePreview, parseStable, selectVersions, droppedPreviews, STABLE_GRAMMAR, PREVIEW_GRAMMAR, type PgVersion } from "./versions";
 import { parseSigning, type SigningSettings } from "./signing-settings";
+import { parseScanGate, todayUtc, type ScanGate } from "./scan-gate";
 
 /** The project's configuration namespace, as in `postgres-images:registry`. */
 export const NAMESPACE = "postgres-images";
@@ -63,6 +64,8 @@ export interface Settings {
   readonly cacheRepository: string;
   readonly rebuildEpoch: string;
   readonly signing: SigningSettings;
+  /** Which scan findings stop a testing image from being promoted; `{mode: "none"}`: no gate. */
+  readonly scanGate: ScanGate;
   readonly promoteFrom: string;
   /** The `images.cnpg.io/publisher` label of the catalogs. */
   readonly catalogPublisher: string;
@@ -103,6 +106,7 @@ export const KEYS = [
   "cacheRepository",
   "rebuildEpoch",
   "signing",
+  "scanGate",
   "promoteFrom",
   "catalogPublisher",
   "caCertificates",
@@ -310,8 +314,9 @@ export function globMatches(pattern: string, name: string): boolean {
 /**
  * Raw configuration (defaults already applied) → Settings, or ConfigErrors naming every bad key.
  * `cellNames` computes the matrix's names so the `targets` filter can be checked against them.
+ * `today` (UTC, YYYY-MM-DD) is the day the scan gate's allow-list expiries are checked against.
  */
-export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "targets">) => string[], problems: readonly ConfigError[] = []): Settings {
+export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "targets">) => string[], problems: readonly ConfigError[] = [], today: string = todayUtc()): Settings {
   const r = new Reader(raw, problems);
   const key = fullKey;
 
@@ -396,6 +401,7 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
   }
 
   const signing = parseSigning(r.value("signing"), r.errors);
+  const scanGate = parseScanGate(r.value("scanGate"), r.errors, today);
 
   const promoteFrom = r.string("promoteFrom", "a stack name or empty") ?? "";
   if (promoteFrom !== "" && !STACK_NAME.test(promoteFrom)) {
@@ -433,6 +439,7 @@ export function parseSettings(raw: RawConfig, cellNames: (s: Omit<Settings, "tar
     cacheRepository,
     rebuildEpoch,
     signing,
+    scanGate,
     promoteFrom,
     catalogPublisher,
     caCertificates,

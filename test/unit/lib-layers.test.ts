@@ -1,7 +1,7 @@
 /**
  * lib/ is grouped by concern, and the folders stand in layers: a module imports only modules of its own
  * layer or of a layer listed before it, and nothing in lib/ loads Pulumi. The order is the data flow:
- * config → matrix → build → signing → catalogs and promotion.
+ * config → matrix → build → signing → scan → catalogs and promotion.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["load-settings.ts"],
   ["build/"],
   ["signing/"],
+  ["scan/"],
   ["catalogs/", "promotion/"],
 ];
 
