@@ -11,3 +11,5 @@ export const targets = program.targets;
 export const catalogs = program.catalogs;
 /** How this stack's signatures are verified (its signing settings); production verifies testing images against it. */
 export const signer = program.signer;
+/** A production stack's scan gate: cell name → each platform's scan (counts, report file); undefined on a testing stack. */
+export const scans = program.scans;

@@ -17,12 +17,13 @@ export { PROJECT_DIR };
 
 /**
  * The `export NAME=value` lines of `pulumi-engine.sh env` (installing the engine first when needed), then
- * of `supply-chain.sh path`: the cosign and syft built here, when they are, come first on the steps' PATH
- * (a machine's own cosign may be another major; nothing is built for a stack that does not sign).
+ * of `supply-chain.sh path` and `scanner.sh path`: the cosign, syft and trivy built here, when they are, come
+ * first on the steps' PATH (a machine's own cosign may be another major; nothing is built for a stack that
+ * does not sign or scan).
  */
 export function engineEnvironment(projectDir: string = PROJECT_DIR): Record<string, string> {
   const run = (script: string, arg: string) => execFileSync("bash", [join(projectDir, script), arg], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  const text = `${run("scripts/pulumi-engine.sh", "env")}\n${run("scripts/supply-chain.sh", "path")}`;
+  const text = [run("scripts/pulumi-engine.sh", "env"), run("scripts/supply-chain.sh", "path"), run("scripts/scanner.sh", "path")].join("\n");
   const env: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);

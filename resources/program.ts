@@ -6,7 +6,7 @@ import { matrix } from "../lib/matrix/matrix";
 import type { Settings } from "../lib/config/settings";
 import type { SigningSettings } from "../lib/config/signing-settings";
 import { PostgresImage } from "./postgres-image";
-import { promotedImages, type PromotedImage } from "./promotion";
+import { PromotedImage, promotedImages, type ScanSummary } from "./promotion";
 
 export interface ProgramSecrets {
   /** `postgres-images:cosignPassword`, for signing mode key. */
@@ -23,6 +23,8 @@ export interface ProgramOutputs {
   readonly catalogs: pulumi.Output<ClusterImageCatalog[]>;
   /** How this stack's signatures are verified: its `signing` (no secret in it). A production stack verifies each testing image against its testing stack's. */
   readonly signer: SigningSettings;
+  /** A production stack's scan gate: cell name → each platform's scan (counts, report file); a cell whose scan failed or did not run is not listed. */
+  readonly scans: pulumi.Output<Record<string, ScanSummary[]>>;
   /** The components, for callers that wire more resources to them. */
   readonly components: readonly (PostgresImage | PromotedImage)[];
 }
@@ -46,5 +48,7 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
   const built = pulumi.all(settled).apply((entries) => cells.flatMap((cell, i) => (entries[i] === undefined ? [] : [{ cell, image: entries[i] }])));
   const images = built.apply((bs) => Object.fromEntries(bs.map(({ cell, image }) => [cell.name, image])));
   const catalogs = built.apply((bs) => imageCatalogs(bs.map(({ cell, image }) => ({ cell, digest: image.digest, tags: image.tags })), settings.catalogPublisher));
-  return { images, targets: cells.map((c) => c.name), catalogs, signer: settings.signing, components };
+  const scanned = components.map((c) => (c instanceof PromotedImage ? pulumi.recover(c.scans as pulumi.Output<ScanSummary[] | undefined>, () => undefined) : pulumi.output(undefined)));
+  const scans = pulumi.all(scanned).apply((entries) => Object.fromEntries(cells.flatMap((cell, i) => (entries[i] === undefined || entries[i].length === 0 ? [] : [[cell.name, entries[i]]]))));
+  return { images, targets: cells.map((c) => c.name), catalogs, signer: settings.signing, scans, components };
 }

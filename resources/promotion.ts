@@ -4,13 +4,16 @@
  * digest (with its signatures and attestations) to the production tags, checks that every tag serves
  * exactly that digest, then signs and attests it with the production identity and verifies.
  */
+import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ENV, isSigning, promoteCommand, type ActiveSigning, type CosignCommand } from "../lib/signing/cosign";
 import type { Cell } from "../lib/matrix/matrix";
 import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion/promotion";
 import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/build/tag-command";
 import type { Settings } from "../lib/config/settings";
-import { signatureCommands } from "./signature";
+import { SCAN_ENV, SCAN_GATE_SCRIPT, SCAN_SCRIPT } from "../lib/scan/scan-command";
+import { PROJECT_DIR } from "./project-dir";
+import { platformSlug, signatureCommands } from "./signature";
 import { Step } from "./step";
 
 export const PROMOTED_IMAGE_TYPE = "postgres-images:index:PromotedImage";
@@ -62,18 +65,65 @@ export interface PromotedImageArgs {
   readonly cosignPassword?: pulumi.Output<string>;
 }
 
+/** The scan step's output line (cli/scan-gate.ts): counts and the report's path. */
+export interface ScanSummary {
+  readonly platform: string;
+  readonly passed: boolean;
+  readonly blocking: readonly string[];
+  readonly allowed: readonly string[];
+  readonly unfixed: number;
+  readonly belowThreshold: number;
+  readonly report: string;
+}
+
+/** Where the scan reports are kept: POSTGRES_IMAGES_SCAN_REPORTS, else `scan-reports/` in the project (git-ignored). */
+export function scanReportDir(): string {
+  const dir = process.env.POSTGRES_IMAGES_SCAN_REPORTS;
+  return dir === undefined || dir === "" ? join(PROJECT_DIR, "scan-reports") : resolve(dir);
+}
+
 /** One promoted cell: the copy by digest, then the production signature and attestations. */
 export class PromotedImage extends pulumi.ComponentResource {
   readonly digest: pulumi.Output<string>;
   readonly ref: pulumi.Output<string>;
   readonly tags: pulumi.Output<string[]>;
   readonly platforms: pulumi.Output<string[]>;
+  /** What the scan gate found on each platform (empty with `scanGate: {mode: none}`). */
+  readonly scans: pulumi.Output<ScanSummary[]>;
 
   constructor(name: string, args: PromotedImageArgs, opts?: pulumi.ComponentResourceOptions) {
     super(PROMOTED_IMAGE_TYPE, name, {}, opts);
     const { cell, settings, promotion } = args;
     const testingDigest = promotion.apply((p) => p.digest);
     const c = args.command;
+
+    // The scan gate: each platform of the testing image scanned by digest before anything is copied; a
+    // blocked platform fails its step, so this cell is not promoted and the others go on. It runs again for
+    // a new testing digest or a new gate (triggers), never for an unchanged one.
+    const gate = settings.scanGate;
+    const scans =
+      gate.mode === "none"
+        ? []
+        : cell.platforms.map(
+            (platform) =>
+              new Step(
+                `${cell.name}-scan-${platformSlug(platform)}`,
+                {
+                  script: SCAN_SCRIPT,
+                  environment: {
+                    [SCAN_ENV.ref]: promotion.apply((p) => p.sourceRef),
+                    [SCAN_ENV.platform]: platform,
+                    [SCAN_ENV.cell]: cell.name,
+                    [SCAN_ENV.report]: join(scanReportDir(), `${cell.name}-${platformSlug(platform)}.json`),
+                    [SCAN_ENV.gate]: JSON.stringify(gate),
+                    [SCAN_ENV.gateScript]: join(PROJECT_DIR, SCAN_GATE_SCRIPT),
+                  },
+                  triggers: [testingDigest, JSON.stringify(gate)],
+                },
+                { parent: this },
+              ),
+          );
+    this.scans = pulumi.all(scans.map((s) => s.stdout)).apply((outs) => outs.map((o) => (o === undefined || o === "" ? undefined : (JSON.parse(o.trim().split("\n").pop()!) as ScanSummary))).filter((x): x is ScanSummary => x !== undefined));
 
     // Runs when created, i.e. for a new testing digest (`triggers`), or after a refresh found a production
     // tag missing or moved (its check is the tag step's, on the production reference); an unchanged digest
@@ -93,7 +143,7 @@ export class PromotedImage extends pulumi.ComponentResource {
         triggers: [testingDigest],
         check: TAG_CHECK_SCRIPT,
       },
-      { parent: this },
+      { parent: this, dependsOn: scans },
     );
 
     // The copy printed the digest its tags resolve to; it must be the testing digest.

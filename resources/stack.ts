@@ -1,7 +1,7 @@
 import { readProgramInputs } from "./config";
 import { postgresImages, type ProgramOutputs } from "./program";
 
-export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs" | "signer">;
+export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs" | "signer"> & Partial<Pick<ProgramOutputs, "scans">>;
 
 /**
  * The whole Pulumi program: configuration → settings → one component per selected cell → the stack's
@@ -12,6 +12,7 @@ export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs
  */
 export function stackProgram(projectDir: string, workDir: string = process.cwd()): StackOutputs {
   const { settings, sources, secrets } = readProgramInputs(projectDir, workDir);
-  const { images, targets, catalogs, signer } = postgresImages(settings, sources, secrets);
-  return { images, targets, catalogs, signer };
+  const { images, targets, catalogs, signer, scans } = postgresImages(settings, sources, secrets);
+  // Only a production stack (promoteFrom) scans.
+  return { images, targets, catalogs, signer, ...(settings.promoteFrom === "" ? {} : { scans }) };
 }

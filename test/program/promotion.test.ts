@@ -175,7 +175,7 @@ describe("promotion testing → production", () => {
     assert.ok(next.ok, next.error?.message);
     assert.deepEqual(
       next.executed.map((e) => e.name).sort(),
-      [`${cell}-attest-provenance`, `${cell}-attest-sbom-linux-amd64`, `${cell}-attest-sbom-linux-arm64`, `${cell}-promote`, `${cell}-sign`, `${cell}-verify`].sort(),
+      [`${cell}-attest-provenance`, `${cell}-attest-sbom-linux-amd64`, `${cell}-attest-sbom-linux-arm64`, `${cell}-promote`, `${cell}-scan-linux-amd64`, `${cell}-scan-linux-arm64`, `${cell}-sign`, `${cell}-verify`].sort(),
     );
     const p = next.executed.find((e) => e.name === `${cell}-promote`)!;
     assert.equal(p.environment.SOURCE_REF, `${TESTING_REPO}@${digest}`);
@@ -199,10 +199,37 @@ describe("promotion testing → production", () => {
     assert.ok(partial.ok, partial.error?.message);
   });
 
-  it("with signing none, only copies", async () => {
+  it("with signing none, only scans and copies; with scanGate none too, only copies", async () => {
     const run = await promote(testing, { config: { ...PRODUCTION, signing: { mode: "none" } } });
     assert.ok(run.ok, run.error?.message);
-    assert.deepEqual(run.executed.map((e) => e.name).sort(), CELLS.map((c) => `${c}-promote`));
+    assert.deepEqual(run.executed.map((e) => e.name).sort(), CELLS.flatMap((c) => [`${c}-promote`, `${c}-scan-linux-amd64`, `${c}-scan-linux-arm64`]).sort());
+    const bare = await promote(testing, { config: { ...PRODUCTION, signing: { mode: "none" }, scanGate: { mode: "none" } } });
+    assert.ok(bare.ok, bare.error?.message);
+    assert.deepEqual(bare.executed.map((e) => e.name).sort(), CELLS.map((c) => `${c}-promote`));
+  });
+
+  it("scans each platform of the testing image by digest before the copy, with the gate in the environment; a new gate scans again, nothing else", async () => {
+    const run = await promote(testing, { config: { ...PRODUCTION, scanGate: { severity: "HIGH" } } });
+    assert.ok(run.ok, run.error?.message);
+    const steps = new Map(run.executed.map((e) => [e.name, e]));
+    for (const cell of CELLS) {
+      const scan = steps.get(`${cell}-scan-linux-arm64`)!;
+      assert.equal(scan.environment.SCAN_REF, testing.images[cell].ref, "the testing image, by digest");
+      assert.equal(scan.environment.PLATFORM, "linux/arm64");
+      assert.equal(scan.environment.SCAN_CELL, cell);
+      assert.deepEqual(JSON.parse(scan.environment.SCAN_GATE), { mode: "enforce", severity: "HIGH", ignoreUnfixed: true, allow: [] });
+      assert.match(scan.environment.SCAN_REPORT, new RegExp(`/scan-reports/${cell}-linux-arm64\\.json$`));
+      assert.match(scan.environment.SCAN_GATE_SCRIPT, /\/dist\/cli\/scan-gate\.js$/);
+      assert.match(scan.create, /trivy image .*--image-src remote --platform "\$PLATFORM" --scanners vuln,secret --image-config-scanners misconfig,secret/s);
+      assert.ok(!scan.create.includes(testing.images[cell].digest), "values stay out of the script");
+      const order = run.executed.map((e) => e.name);
+      assert.ok(order.indexOf(`${cell}-scan-linux-amd64`) < order.indexOf(`${cell}-promote`), `${cell}: scanned before the copy`);
+    }
+    const again = await promote(testing, { config: { ...PRODUCTION, scanGate: { severity: "HIGH" } }, state: run.state });
+    assert.deepEqual(again.executed, [], "an unchanged digest and gate scan nothing");
+    const allowed = await promote(testing, { config: { ...PRODUCTION, scanGate: { severity: "HIGH", allow: [{ id: "CVE-2099-0001", reason: "not reachable", expires: "2099-12-31" }] } }, state: run.state });
+    assert.ok(allowed.ok, allowed.error?.message);
+    assert.deepEqual(allowed.executed.map((e) => e.name).sort(), CELLS.flatMap((c) => [`${c}-scan-linux-amd64`, `${c}-scan-linux-arm64`]).sort());
   });
 });
 
