@@ -44,6 +44,12 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     const base = baseRef();
     assert.match(base, /^localhost:5000\/debian:trixie-slim@sha256:[0-9a-f]{64}$/);
     cosign(["generate-key-pair"]);
+    // The scan gate runs (production's default, CRITICAL) with real Trivy against an empty database written
+    // here (none can be downloaded): it scans and passes; scan-gate.test.ts blocks on an advisory.
+    const scanDb = sh("bash", [join(ROOT, "scripts/scanner.sh"), "bin", "scan-db"]).stdout.trim();
+    writeFileSync(join(WORK, "no-advisories.json"), "[]");
+    sh(scanDb, [join(WORK, "no-advisories.json"), join(WORK, "trivy-cache")]);
+    Object.assign(process.env, { TRIVY_CACHE_DIR: join(WORK, "trivy-cache"), TRIVY_SKIP_DB_UPDATE: "true", TRIVY_OFFLINE_SCAN: "true", POSTGRES_IMAGES_SCAN_REPORTS: join(WORK, "scan-reports") });
     testingConfig = {
       registry: REGISTRY,
       environment: "testing",
@@ -79,7 +85,10 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     assert.deepEqual(await production.resourceNames(IMAGE_TYPE), [], "no Image in production's state");
     assert.ok((await production.resourceNames("pulumi:pulumi:StackReference")).includes(testing.qualifiedName));
     // The cell's component is new in production, and its steps run; no Image among them.
-    assert.deepEqual(ran(promoted), [CELL, `${CELL}-attest-provenance`, `${CELL}-attest-sbom-linux-amd64`, `${CELL}-attest-sbom-linux-arm64`, `${CELL}-promote`, `${CELL}-sign`, `${CELL}-verify`]);
+    assert.deepEqual(ran(promoted), [CELL, `${CELL}-attest-provenance`, `${CELL}-attest-sbom-linux-amd64`, `${CELL}-attest-sbom-linux-arm64`, `${CELL}-promote`, `${CELL}-scan-linux-amd64`, `${CELL}-scan-linux-arm64`, `${CELL}-sign`, `${CELL}-verify`]);
+    // Each platform scanned and passed; the reports kept.
+    const scans = (await production.outputs()).scans.value as Record<string, { platform: string; passed: boolean }[]>;
+    assert.deepEqual(scans[CELL].map((x) => [x.platform, x.passed]), PLATFORMS.map((p) => [p, true]));
     const t = testingImages[CELL];
     const p = prodImages[CELL];
     assert.equal(p.digest, t.digest);

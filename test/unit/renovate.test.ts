@@ -206,11 +206,12 @@ describe("renovate.json", () => {
     assert.deepEqual(deps, [
       { depName: "sigstore/cosign", currentValue: "v3.1.3", datasource: "github-releases" },
       { depName: "anchore/syft", currentValue: "v1.57.2", datasource: "github-releases" },
+      { depName: "aquasecurity/trivy", currentValue: "v0.74.0", datasource: "github-releases" },
     ]);
   });
 
-  it("finds the syft and cosign scripts/supply-chain.sh builds, as the same dependencies as the workflow's, so one pull request moves both", () => {
-    const manager = managerFor(/^Tools scripts\/supply-chain\.sh builds/);
+  it("finds the syft and cosign scripts/supply-chain.sh builds and the trivy scripts/scanner.sh builds, as the same dependencies as the workflow's, so one pull request moves both", () => {
+    const manager = managerFor(/^Tools scripts\/supply-chain\.sh and scripts\/scanner\.sh build/);
     assert.ok(manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/supply-chain.sh")));
     assert.ok(!manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/builder.sh")));
     const script = readFileSync(join(ROOT, "scripts", "supply-chain.sh"), "utf8");
@@ -223,6 +224,9 @@ describe("renovate.json", () => {
     assert.equal(m[0].replace(m.groups!.currentValue, "v1.58.0").trim(), "SYFT_VERSION=v1.58.0 # renovate: datasource=github-releases depName=anchore/syft");
     const build = readFileSync(join(ROOT, ".github", "workflows", "build.yml"), "utf8");
     const sorted = (deps: { depName: string }[]) => [...deps].sort((a, b) => a.depName.localeCompare(b.depName));
-    assert.deepEqual(sorted(extract(managerFor(/^Tools the workflows install/), build)), sorted(extract(manager, script)));
+    const scanner = readFileSync(join(ROOT, "scripts", "scanner.sh"), "utf8");
+    assert.ok(manager.managerFilePatterns.some((p) => patternRegExp(p).test("scripts/scanner.sh")));
+    assert.deepEqual(extract(manager, scanner), [{ depName: "aquasecurity/trivy", currentValue: "v0.74.0", datasource: "github-releases" }]);
+    assert.deepEqual(sorted(extract(managerFor(/^Tools the workflows install/), build)), sorted([...extract(manager, script), ...extract(manager, scanner)]));
   });
 });
