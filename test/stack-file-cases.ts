@@ -141,7 +141,7 @@ export const STACK_FILE_CASES: readonly StackFileCase[] = [
   { name: "scanGate with a severity in lower case", yaml: config(`${NS}:scanGate: {severity: high}`), error: /^postgres-images:scanGate\.severity: "high" is not a severity; expected one of LOW, MEDIUM, HIGH, CRITICAL/ },
   { name: "scanGate ignoreUnfixed: no (a string in YAML 1.2)", yaml: config(`${NS}:scanGate: {ignoreUnfixed: no}`), error: /^postgres-images:scanGate\.ignoreUnfixed: "no" is not a boolean/ },
   {
-    name: "an unquoted allow-list expiry (a string to YAML 1.2 and to the CLI)",
+    name: "an unquoted allow-list expiry (a string to YAML 1.2, a timestamp of that day to the CLI)",
     yaml: config(`${NS}:scanGate:`, "  allow:", "    - id: CVE-2026-12345", '      reason: "not reachable: the server never calls it"', "      expires: 2099-12-31"),
     accepts: ['"postgresql-17-minimal-trixie"'],
   },

@@ -42,6 +42,16 @@ export const SCAN_GATE_DEFAULTS: EnforcedScanGate = { mode: "enforce", severity:
 const KEY = "postgres-images:scanGate";
 const FIELDS = ["mode", "severity", "ignoreUnfixed", "allow"] as const;
 const ENTRY_FIELDS = ["id", "reason", "expires"] as const;
+
+/**
+ * The Pulumi CLI reads an unquoted `2027-01-31` in a stack file as a YAML timestamp and hands the program Go's
+ * rendering of it, `2027-01-31 00:00:00 +0000 UTC`; `targets` reads the same text as the string `2027-01-31`.
+ * Both mean the same day: taken as that date, so the two agree (a time other than midnight UTC stays refused).
+ */
+function cliDate(value: unknown): unknown {
+  const m = typeof value === "string" ? /^(\d{4}-\d{2}-\d{2}) 00:00:00 \+0000 UTC$/.exec(value) : null;
+  return m === null ? value : m[1];
+}
 const CVE = /^CVE-\d{4}-\d{4,}$/;
 const GHSA = /^GHSA(-[0-9a-z]{4}){3}$/;
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -116,7 +126,7 @@ function parseEntry(raw: unknown, path: string, errors: ErrorList, today: string
     ok = false;
   }
 
-  const expires = raw.expires;
+  const expires = cliDate(raw.expires);
   if (typeof expires !== "string") {
     errors.add(`${path}.expires`, expires, `is ${expires === undefined ? "not set" : `${kindOf(expires)}, not a date`}; ${EXPIRES_ACCEPTED}`);
     ok = false;

@@ -208,13 +208,22 @@ describe("scanGate: each problem is one line naming the field, the value and wha
     ]);
   });
 
+  it("the Pulumi CLI's rendering of an unquoted date (a Go time at midnight UTC) is that date; another time is refused", () => {
+    const { gate, errors } = gateOf({ allow: [{ id: "CVE-2026-12345", reason: "r", expires: "2027-01-31 00:00:00 +0000 UTC" }] });
+    assert.deepEqual(errors, []);
+    assert.deepEqual(gate, { mode: "enforce", severity: "CRITICAL", ignoreUnfixed: true, allow: [{ id: "CVE-2026-12345", reason: "r", expires: "2027-01-31" }] });
+    assertErrors({ allow: [{ id: "CVE-2026-12345", reason: "r", expires: "2027-01-31 10:00:00 +0000 UTC" }] }, [
+      'postgres-images:scanGate.allow[0].expires: "2027-01-31 10:00:00 +0000 UTC" is not a date; expected the last day the entry holds, YYYY-MM-DD such as "2027-01-31"',
+    ]);
+  });
+
   it("an unknown field with mode none is named once, as unknown", () => {
     assertErrors({ mode: "none", severty: "HIGH" }, ['postgres-images:scanGate.severty: "HIGH" is not a scan gate setting; expected one of mode, severity, ignoreUnfixed, allow']);
   });
 });
 
 describe("scanGate: as a stack file writes it", () => {
-  it("an unquoted date is the text of the date (YAML 1.2, and the Pulumi CLI, keep it a string)", () => {
+  it("an unquoted date is the text of the date (YAML 1.2 keeps it a string; the CLI's timestamp form is the same day, below)", () => {
     const yaml = [
       "config:",
       "  postgres-images:scanGate:",
