@@ -285,8 +285,9 @@ export function attestSbomCommand(s: ActiveSigning): CosignCommand {
  * exactly DIGEST, which it prints. Values only arrive in the environment; the script is fixed text.
  * Needs cosign and docker buildx (imagetools) on PATH, logged in to the registry.
  *
- * The image goes with `docker buildx imagetools create`, one tag after the other (one source, no
- * annotations: the index is pushed unchanged, platform manifests first). Its testing signatures and
+ * The image goes with `docker buildx imagetools create --prefer-index=false`, one tag after the other (one
+ * source, no annotations: a carbon copy, so an index is pushed unchanged, platform manifests first, and a
+ * single-platform image stays one manifest instead of being wrapped in a new index with another digest). Its testing signatures and
  * attestations stay in testing: production signs, and attests the SBOMs and the verified provenance,
  * with its own identity (resources/signature.ts), as upstream does. (`cosign copy`, deprecated in
  * cosign 3, copies none of cosign 3's signatures and pushes images under the tags cosign 3 keeps
@@ -316,7 +317,7 @@ export function promoteCommand(testingSigner: ActiveSigning): CosignCommand {
       "pushed=0",
       "while IFS= read -r tag; do",
       '  [ -n "$tag" ] || continue',
-      `  retry docker buildx imagetools create --tag "$tag" "$${ENV.sourceRef}" </dev/null >&2 || { echo "promote: pushing $tag failed 3 times" >&2; exit 1; }`,
+      `  retry docker buildx imagetools create --prefer-index=false --tag "$tag" "$${ENV.sourceRef}" </dev/null >&2 || { echo "promote: pushing $tag failed 3 times" >&2; exit 1; }`,
       "  pushed=$((pushed + 1))",
       "done <<EOF",
       `$${ENV.tags}`,

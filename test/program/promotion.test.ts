@@ -91,7 +91,7 @@ describe("promotion testing → production", () => {
       // Promoted tags are releases, and they stay without retainOnDelete: a Step's delete runs nothing (resources/step.ts).
       assert.equal(p.retainOnDelete, false);
       const script = String(p.inputs.script);
-      assert.match(script, /retry docker buildx imagetools create --tag "\$tag" "\$SOURCE_REF"/);
+      assert.match(script, /retry docker buildx imagetools create --prefer-index=false --tag "\$tag" "\$SOURCE_REF"/);
       // The testing signatures stay in testing: production signs with its own identity.
       assert.doesNotMatch(script, /cosign copy/);
       assert.match(script, /docker buildx imagetools inspect "\$tag" --format '\{\{json \.Manifest\.Digest\}\}'/);

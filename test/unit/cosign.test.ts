@@ -184,7 +184,7 @@ describe("promotion commands", () => {
       ["verify", "--key", "cosign.pub", SOURCE],
       // The image unchanged under each tag in turn by imagetools; no testing signature is copied:
       // production signs and attests with its own identity.
-      ...TAGS.map((t) => ["docker", "buildx", "imagetools", "create", "--tag", t, SOURCE]),
+      ...TAGS.map((t) => ["docker", "buildx", "imagetools", "create", "--prefer-index=false", "--tag", t, SOURCE]),
     ]);
   });
 
@@ -221,7 +221,7 @@ describe("promotion commands", () => {
     const hostile = `reg.example/x:t "$(touch pwned)" \`id\``;
     const h = fakeRun(promoteCommand(KEY), { SOURCE_REF: SOURCE, DIGEST, TAGS: hostile }, { resolves: { [SOURCE]: DIGEST, [hostile]: DIGEST } });
     assert.equal(h.status, 0, h.stderr);
-    assert.deepEqual(h.calls[1].args, ["docker", "buildx", "imagetools", "create", "--tag", hostile, SOURCE]);
+    assert.deepEqual(h.calls[1].args, ["docker", "buildx", "imagetools", "create", "--prefer-index=false", "--tag", hostile, SOURCE]);
     assert.equal(h.calls.length, 2);
   });
 
