@@ -160,6 +160,19 @@ describe("the state and the registry under faults", { timeout: 30 * 60 * 1000 },
     assert.equal(resolve(systemPinned), other);
   });
 
+  it("an image signed by cosign 2 before the change (a .sig tag) still verifies with the cosign 3 the program uses", async () => {
+    // Debian's cosign 2 (scripts/e2e-env.sh installs it; the steps use the cosign 3 scripts/supply-chain.sh builds).
+    const cosign2 = "/usr/bin/cosign";
+    assert.match(sh(cosign2, ["version"]).stdout, /GitVersion:\s+(v?2\.|devel)/);
+    const old = `${REPO}:signed-by-cosign-2`;
+    sh("docker", ["buildx", "imagetools", "create", "--prefer-index=false", "--tag", old, base]);
+    const ref = `${REPO}@${resolve(old)}`;
+    sh(cosign2, ["sign", "--yes", "--key", join(WORK, "cosign.key"), "--tlog-upload=false", ref], { env: { COSIGN_PASSWORD: PASSWORD } });
+    assert.equal(await signatureCount(ref), 1, "one signature, in cosign 2's .sig tag");
+    assert.match(sh("cosign", ["version"]).stdout, /GitVersion:\s+v3\./, "the cosign on PATH is 3");
+    assert.ok(verifies(ref), `cosign 3 verifies ${ref}`);
+  });
+
   describe("a killed npm run up is finished by the next plain one", () => {
     /** `docker` and `cosign` wrappers for a run to be killed: the named action announces itself in a file, then waits. */
     function slowTools(action: "tag" | "sign"): string {
