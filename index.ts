@@ -11,5 +11,7 @@ export const targets = program.targets;
 export const catalogs = program.catalogs;
 /** How this stack's signatures are verified (its signing settings); production verifies testing images against it. */
 export const signer = program.signer;
+/** Admission policies for this stack's repository: a policy-controller ClusterImagePolicy and a Kyverno ClusterPolicy requiring its signer and SLSA provenance; [] when unsigned. */
+export const policies = program.policies;
 /** A production stack's scan gate: cell name → each platform's scan (counts, report file); undefined on a testing stack. */
 export const scans = program.scans;

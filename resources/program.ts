@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ImageOutput } from "../lib/outputs";
 import { imageCatalogs, type ClusterImageCatalog } from "../lib/catalogs/catalog";
@@ -5,6 +7,7 @@ import type { BuildSources } from "../lib/build/definition";
 import { matrix } from "../lib/matrix/matrix";
 import type { Settings } from "../lib/config/settings";
 import type { SigningSettings } from "../lib/config/signing-settings";
+import { admissionPolicies, type ClusterImagePolicy, type KyvernoClusterPolicy } from "../lib/policies/policies";
 import { PostgresImage } from "./postgres-image";
 import { PromotedImage, promotedImages, type ScanSummary } from "./promotion";
 
@@ -51,4 +54,35 @@ export function postgresImages(settings: Settings, sources: BuildSources, secret
   const scanned = components.map((c) => (c instanceof PromotedImage ? pulumi.recover(c.scans as pulumi.Output<ScanSummary[] | undefined>, () => undefined) : pulumi.output(undefined)));
   const scans = pulumi.all(scanned).apply((entries) => Object.fromEntries(cells.flatMap((cell, i) => (entries[i] === undefined || entries[i].length === 0 ? [] : [[cell.name, entries[i]]]))));
   return { images, targets: cells.map((c) => c.name), catalogs, signer: settings.signing, scans, components };
+}
+
+/** An admission policy of the `policies` output. */
+export type PolicyDocument = ClusterImagePolicy | KyvernoClusterPolicy;
+
+const KMS_URI = /^[a-z0-9]+:\/\//;
+
+/**
+ * The `policies` output: the admission policies (lib/policies admissionPolicies: a policy-controller
+ * ClusterImagePolicy and a Kyverno ClusterPolicy where each can work) admitting the stack's repository
+ * (`settings.repository`, testing or production) signed by its signer, with its provenance. None for
+ * `signing: {mode: none}` or a signer without `verify` (a policy names what verify names). The edge of lib/policies: a key signer's `verify.publicKey` file is read here, relative to
+ * `workDir` (a KMS URI is named, not read); an unreadable file or one without a PEM public key stops
+ * the run with one line.
+ */
+export function stackPolicies(settings: Settings, workDir: string = process.cwd()): pulumi.Output<PolicyDocument[]> {
+  const signer = settings.signing;
+  if (signer.mode === "none" || signer.verify === undefined) return pulumi.output([]);
+  let pem: string | undefined;
+  if (signer.mode === "key" && !KMS_URI.test(signer.verify.publicKey)) {
+    const path = signer.verify.publicKey;
+    try {
+      pem = readFileSync(resolve(workDir, path), "utf8");
+    } catch (e) {
+      throw new pulumi.RunError(`public key ${JSON.stringify(path)} cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); the policies output names it (postgres-images:signing.verify.publicKey)`);
+    }
+    if (!pem.includes("-----BEGIN PUBLIC KEY-----")) {
+      throw new pulumi.RunError(`public key ${JSON.stringify(path)} holds no PEM public key (-----BEGIN PUBLIC KEY-----) (postgres-images:signing.verify.publicKey)`);
+    }
+  }
+  return pulumi.output<PolicyDocument[]>(admissionPolicies(settings.repository, signer, pem));
 }

@@ -1,7 +1,12 @@
+import type * as pulumi from "@pulumi/pulumi";
 import { readProgramInputs } from "./config";
-import { postgresImages, type ProgramOutputs } from "./program";
+import { postgresImages, stackPolicies, type PolicyDocument, type ProgramOutputs } from "./program";
 
-export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs" | "signer"> & Partial<Pick<ProgramOutputs, "scans">>;
+export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs" | "signer"> &
+  Partial<Pick<ProgramOutputs, "scans">> & {
+    /** Admission policies for this stack's repository and signer (policy-controller, Kyverno); none without signing. */
+    readonly policies: pulumi.Output<PolicyDocument[]>;
+  };
 
 /**
  * The whole Pulumi program: configuration → settings → one component per selected cell → the stack's
@@ -12,7 +17,8 @@ export type StackOutputs = Pick<ProgramOutputs, "images" | "targets" | "catalogs
  */
 export function stackProgram(projectDir: string, workDir: string = process.cwd()): StackOutputs {
   const { settings, sources, secrets } = readProgramInputs(projectDir, workDir);
+  const policies = stackPolicies(settings, workDir);
   const { images, targets, catalogs, signer, scans } = postgresImages(settings, sources, secrets);
   // Only a production stack (promoteFrom) scans.
-  return { images, targets, catalogs, signer, ...(settings.promoteFrom === "" ? {} : { scans }) };
+  return { images, targets, catalogs, signer, policies, ...(settings.promoteFrom === "" ? {} : { scans }) };
 }

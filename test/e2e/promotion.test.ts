@@ -150,6 +150,27 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     }
   });
 
+  it("the policies output admits the production repository signed by its key: cosign with exactly the key and options the policy names verifies the image and its provenance, and refuses an unsigned one", async () => {
+    type Attestor = { entries: { keys?: { publicKeys?: string; rekor?: { ignoreTlog?: boolean } } }[] };
+    type Policy = { kind: string; spec: { rules: { verifyImages: { imageReferences: string[]; attestors: Attestor[]; attestations: { type: string }[] }[] }[] } };
+    const policies = (await production.outputs()).policies.value as Policy[];
+    // A key signer: Kyverno's policy (policy-controller cannot verify key-signed cosign 3 bundles).
+    assert.deepEqual(policies.map((p) => p.kind), ["ClusterPolicy"]);
+    const rule = policies[0].spec.rules[0].verifyImages[0];
+    assert.deepEqual(rule.imageReferences, [`${PROD_REPO}:*`, `${PROD_REPO}@*`]);
+    assert.deepEqual(rule.attestations.map((a) => a.type), ["https://slsa.dev/provenance/v1"]);
+    const keys = rule.attestors[0].entries[0].keys!;
+    assert.equal(keys.publicKeys, readFileSync(join(WORK, "cosign.pub"), "utf8"), "the policy names the stack's public key");
+    assert.equal(keys.rekor?.ignoreTlog, true, "signed without a transparency log, so the policy does not ask for one");
+    const policyKey = join(WORK, "policy-key.pub");
+    writeFileSync(policyKey, keys.publicKeys);
+    const asPolicy = ["--key", policyKey, "--insecure-ignore-tlog=true"];
+    const ref = prodImages[CELL].ref;
+    assert.equal(cosign(["verify", ...asPolicy, ref], true).status, 0, "the image verifies as the policy checks it");
+    assert.equal(cosign(["verify-attestation", ...asPolicy, "--type", "slsaprovenance1", ref], true).status, 0, "its provenance verifies as the policy checks it");
+    assert.notEqual(cosign(["verify", ...asPolicy, baseRef()], true).status, 0, "an unsigned image does not");
+  });
+
   it("a second production run performs nothing and exports the same", async () => {
     const before = await production.outputs();
     const t0 = Date.now();

@@ -1,7 +1,7 @@
 /**
  * lib/ is grouped by concern, and the folders stand in layers: a module imports only modules of its own
  * layer or of a layer listed before it, and nothing in lib/ loads Pulumi. The order is the data flow:
- * config → matrix → build → signing → scan → catalogs and promotion.
+ * config → matrix → build → signing → scan → catalogs, promotion and policies.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["build/"],
   ["signing/"],
   ["scan/"],
-  ["catalogs/", "promotion/"],
+  ["catalogs/", "promotion/", "policies/"],
 ];
 
 function layerOf(path: string): number {
