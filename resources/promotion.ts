@@ -1,8 +1,8 @@
 /**
  * Promotion testing → production by digest. A production stack with `promoteFrom` builds nothing: it
- * reads the testing stack's `images` output and, per selected cell, copies the testing image index by
- * digest (with its signatures and attestations) to the production tags, checks that every tag serves
- * exactly that digest, then signs and attests it with the production identity and verifies.
+ * reads the testing stack's `images` output and, per selected cell, scans each platform of the testing
+ * image (the scan gate), copies it by digest to the production tags, checks that every tag serves exactly
+ * that digest, then signs and attests it with the production identity and verifies.
  */
 import { join, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
