@@ -2,7 +2,7 @@
 /**
  * `npm run catalogs -- --stack NAME [--stack NAME ...] --out DIR [--signing-from STACK] [--dir PROJECT_DIR]`:
  * the stacks' `catalogs` outputs as upstream publishes them (lib/catalogs/catalog-files.ts: `catalog-{type}-{os}.yaml`
- * and `kustomization.yaml`), each file signed with the stacks' signing settings (`cosign sign-blob --bundle
+ * and `kustomization.yaml`), and their `policies` outputs beside them (lib/policies/policy-files.ts), each file signed with the stacks' signing settings (`cosign sign-blob --bundle
  * FILE.sigstore.json`; a key's password from the stack's secret, through the environment only).
  *
  * Several stacks (CI's per-major production-17, production-18, ...) make one set of catalogs
@@ -22,6 +22,7 @@ import * as auto from "@pulumi/pulumi/automation";
 import { useEngine } from "../engine/workspace";
 import { isCatalogList, mergeCatalogs, type StackCatalogs } from "../lib/catalogs/catalog";
 import { catalogFiles } from "../lib/catalogs/catalog-files";
+import { policyFiles, type StackPolicies } from "../lib/policies/policy-files";
 import { BLOB_ENV, ENV, isSigning, signBlobCommand } from "../lib/signing/cosign";
 import { UserError } from "../lib/errors";
 import { NAMESPACE } from "../lib/config/settings";
@@ -57,7 +58,7 @@ function engineError(e: unknown): string {
   return (e as Error).message.split("\n").find((l) => /error:/.test(l))?.trim() ?? "the pulumi command failed";
 }
 
-async function catalogsOf(ws: auto.Workspace, stack: string): Promise<StackCatalogs> {
+async function catalogsOf(ws: auto.Workspace, stack: string): Promise<StackCatalogs & StackPolicies> {
   let outputs: auto.OutputMap;
   try {
     outputs = await ws.stackOutputs(stack);
@@ -67,7 +68,7 @@ async function catalogsOf(ws: auto.Workspace, stack: string): Promise<StackCatal
   const catalogs = outputs.catalogs?.value as unknown;
   if (catalogs === undefined || (Array.isArray(catalogs) && catalogs.length === 0)) throw new CatalogError(`stack ${stack} has no catalogs output; run pulumi up first`);
   if (!isCatalogList(catalogs)) throw new CatalogError(`stack ${stack}: its catalogs output is not a list of ClusterImageCatalogs; run pulumi up with this version of the program first`);
-  return { stack, catalogs };
+  return { stack, catalogs, policies: outputs.policies?.value as unknown };
 }
 
 /** `REPO:TAG@sha256:…` → `REPO@sha256:…`: what the registry is asked about. */
@@ -118,9 +119,11 @@ async function main(argv: string[]): Promise<void> {
 
   useEngine();
   const ws = await auto.LocalWorkspace.create({ workDir: dir });
-  const sets: StackCatalogs[] = [];
+  const sets: (StackCatalogs & StackPolicies)[] = [];
   for (const s of stacks) sets.push(await catalogsOf(ws, s));
   const files = catalogFiles(mergeCatalogs(sets));
+  // The admission policies beside them (not in kustomization.yaml: a cluster applies its controller's).
+  for (const [name, text] of policyFiles(sets)) files.set(name, text);
   await checkRegistry(sets);
 
   const signer = isSigning(signing) ? signing : undefined;

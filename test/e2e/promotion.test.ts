@@ -180,11 +180,13 @@ describe("promotion testing → production, for real", { timeout: 30 * 60 * 1000
     assert.deepEqual(await production.outputs(), before);
   });
 
-  it("npm run catalogs writes upstream's files from the production stack, each signed; cosign verify-blob accepts them", () => {
+  it("npm run catalogs writes upstream's files from the production stack and its admission policy, each signed; cosign verify-blob accepts them", async () => {
     const out = join(WORK, "catalogs");
     const r = sh("npm", ["run", "--silent", "catalogs", "--", "--stack", production.name, "--dir", production.dir, "--out", out], { cwd: ROOT, env: { ...process.env } });
-    const names = ["catalog-minimal-trixie.yaml", "kustomization.yaml"];
+    // The catalogs, and beside them the stack's admission policy (a key signer: Kyverno's), each signed.
+    const names = ["catalog-minimal-trixie.yaml", "kustomization.yaml", "policy-clusterpolicy-postgresql-signed.yaml"];
     assert.deepEqual(readdirSync(out).sort(), [...names, ...names.map((n) => `${n}.sigstore.json`)].sort(), r.stdout);
+    assert.deepEqual(parse(readFileSync(join(out, names[2]), "utf8")), ((await production.outputs()).policies.value as unknown[])[0], "the policies output, as a file");
     const catalog = parse(readFileSync(join(out, "catalog-minimal-trixie.yaml"), "utf8")) as { kind: string; metadata: { name: string; labels: Record<string, string> }; spec: { images: { major: number; image: string }[] } };
     const pinned = prodImages[CELL].tags.find((t) => /-\d{12}-/.test(t))!;
     assert.equal(catalog.kind, "ClusterImageCatalog");
