@@ -86,10 +86,8 @@ cmd_env() {
 }
 
 cmd_path() {
-  # A folder already on PATH keeps its place.
-  stamped "$TRIVY" "$TRIVY_VERSION" && [[ :$PATH: != *":$BIN:"* ]] || return 0
-  # shellcheck disable=SC2016 # $PATH is expanded by the shell that evals these lines
-  printf 'export PATH=%q:"$PATH"\n' "$BIN"
+  stamped "$TRIVY" "$TRIVY_VERSION" || return 0
+  path_export "$BIN"
 }
 
 cmd_status() {

@@ -77,13 +77,10 @@ cmd_env() {
 }
 
 cmd_path() {
-  # A folder already on PATH keeps its place: what a caller put before it (a wrapper) stays first.
-  local dirs=()
-  stamped "$COSIGN" "$COSIGN_VERSION" && [[ :$PATH: != *":$COSIGN_BIN:"* ]] && dirs+=("$COSIGN_BIN")
-  stamped "$SYFT" "$SYFT_VERSION" && [[ :$PATH: != *":$SYFT_BIN:"* ]] && dirs+=("$SYFT_BIN")
-  [[ ${#dirs[@]} -gt 0 ]] || return 0
-  # shellcheck disable=SC2016 # $PATH is expanded by the shell that evals these lines
-  printf 'export PATH=%s:"$PATH"\n' "$(printf '%q:' "${dirs[@]}" | sed 's/:$//')"
+  local built=()
+  stamped "$COSIGN" "$COSIGN_VERSION" && built+=("$COSIGN_BIN")
+  stamped "$SYFT" "$SYFT_VERSION" && built+=("$SYFT_BIN")
+  path_export "${built[@]}"
 }
 
 cmd_status() {

@@ -30,3 +30,14 @@ go_build() { # name module version package output ldflags [replace...]
   log "built $name in $((SECONDS - t0)) s"
   GO_BUILT=1
 }
+
+# `export PATH=DIR:…:"$PATH"` for each DIR not on PATH yet, nothing when none is left: a folder already on
+# PATH keeps its place, so what a caller put before it (a wrapper) stays first. The `path` command of the
+# scripts whose tools the engine's steps run (supply-chain.sh, scanner.sh).
+path_export() {
+  local dirs=() d
+  for d in "$@"; do [[ :$PATH: == *":$d:"* ]] || dirs+=("$d"); done
+  [[ ${#dirs[@]} -gt 0 ]] || return 0
+  # shellcheck disable=SC2016 # $PATH is expanded by the shell that evals these lines
+  printf 'export PATH=%s:"$PATH"\n' "$(printf '%q:' "${dirs[@]}" | sed 's/:$//')"
+}
