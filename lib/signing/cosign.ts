@@ -212,34 +212,25 @@ export function verifyCommand(s: ActiveSigning): CosignCommand | undefined {
 }
 
 /** The flags of `cosign verify` for a signer's verification policy (values in the environment); undefined when it has none. */
-function verifyFlags(s: ActiveSigning): Flags | undefined {
-  const setup: string[] = [];
+function verifyFlags(s: ActiveSigning, prefix = ""): Flags | undefined {
+  if (s.verify === undefined) return undefined;
   const args: string[] = [];
   const environment: Record<string, string> = {};
+  // Each value under PREFIX+NAME, so one script can verify for two signers (the testing one beside this one).
+  const flag = (option: string, name: string, value: string): void => {
+    args.push(`${option} "$${prefix}${name}"`);
+    environment[`${prefix}${name}`] = value;
+  };
   if (s.mode === "key") {
-    const v = s.verify;
-    if (v === undefined) return undefined;
-    args.push(`--key "$${ENV.verifyKey}"`);
-    environment[ENV.verifyKey] = v.publicKey;
+    flag("--key", ENV.verifyKey, s.verify.publicKey);
   } else {
-    const v = s.verify;
-    if (v === undefined) return undefined;
-    if (v.identity !== "") {
-      args.push(`--certificate-identity "$${ENV.identity}"`);
-      environment[ENV.identity] = v.identity;
-    } else {
-      args.push(`--certificate-identity-regexp "$${ENV.identityRegexp}"`);
-      environment[ENV.identityRegexp] = v.identityRegexp;
-    }
-    args.push(`--certificate-oidc-issuer "$${ENV.issuer}"`);
-    environment[ENV.issuer] = v.issuer;
+    if (s.verify.identity !== "") flag("--certificate-identity", ENV.identity, s.verify.identity);
+    else flag("--certificate-identity-regexp", ENV.identityRegexp, s.verify.identityRegexp);
+    flag("--certificate-oidc-issuer", ENV.issuer, s.verify.issuer);
   }
-  if (s.rekorUrl !== "") {
-    args.push(`--rekor-url "$${ENV.rekorUrl}"`);
-    environment[ENV.rekorUrl] = s.rekorUrl;
-  }
+  if (s.rekorUrl !== "") flag("--rekor-url", ENV.rekorUrl, s.rekorUrl);
   if (!s.tlogUpload) args.push("--insecure-ignore-tlog=true");
-  return { args, environment, setup };
+  return { args, environment, setup: [] };
 }
 
 /** `cosign attest` of the SLSA v1 predicate in PREDICATE, written to a private temporary file first (never on the command line). */
@@ -367,20 +358,18 @@ const EXTRACT_PROVENANCE = [
  */
 export function reattestProvenanceCommand(s: ActiveSigning, testingSigner: ActiveSigning): CosignCommand {
   const f = signerFlags(s);
-  const v = verifyFlags(testingSigner);
-  if (v === undefined) throw new Error("reattestProvenanceCommand: the testing signer has no verification policy");
   // The testing signer's values under their own names: the production signer's may differ.
-  const testingEnv = Object.fromEntries(Object.entries(v.environment).map(([k, val]) => [`TESTING_${k}`, val]));
-  const testingArgs = v.args.map((a) => a.replace(/"\$([A-Z_]+)"/g, '"$TESTING_$1"'));
+  const v = verifyFlags(testingSigner, "TESTING_");
+  if (v === undefined) throw new Error("reattestProvenanceCommand: the testing signer has no verification policy");
   return {
     script: script([
       ...f.setup,
       'statements="$tmp/statements.jsonl"',
       'predicate="$tmp/predicate.json"',
-      `cosign verify-attestation ${testingArgs.join(" ")} --type slsaprovenance1 "$${ENV.sourceRef}" > "$statements"`,
+      `cosign verify-attestation ${v.args.join(" ")} --type slsaprovenance1 "$${ENV.sourceRef}" > "$statements"`,
       `node -e '${EXTRACT_PROVENANCE}' "$statements" "$predicate" "$${ENV.imageRef}"`,
       `cosign attest ${f.args.join(" ")} --type slsaprovenance1 --predicate "$predicate" "$${ENV.imageRef}"`,
     ]),
-    environment: { ...f.environment, ...testingEnv },
+    environment: { ...f.environment, ...v.environment },
   };
 }
