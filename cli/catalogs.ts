@@ -28,6 +28,7 @@ import { UserError } from "../lib/errors";
 import { NAMESPACE } from "../lib/config/settings";
 import type { SigningSettings } from "../lib/config/signing-settings";
 import { parseImageRef } from "../lib/config/reference";
+import { stepScriptPath } from "../resources/step-runner";
 import { absentDigests } from "./registry-check";
 import { stackSettings } from "./stack-settings";
 
@@ -155,7 +156,7 @@ async function main(argv: string[]): Promise<void> {
       report.push(`${file} (unsigned)`);
       continue;
     }
-    const r = spawnSync("bash", ["-c", command.script], {
+    const r = spawnSync("bash", [stepScriptPath(command.script)], {
       encoding: "utf8",
       env: { ...process.env, ...command.environment, [BLOB_ENV.file]: file, [BLOB_ENV.bundle]: bundle, ...(password === undefined ? {} : { [ENV.password]: password }) },
     });

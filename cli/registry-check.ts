@@ -1,20 +1,19 @@
 /**
  * Which of a set of `REPO@sha256:…` references the registry does not hold, asked the way the steps ask
- * (lib/build/registry-shell.ts `resolve`, through `docker buildx imagetools inspect`), a few at a time.
+ * (scripts/steps/resolve.sh, through `docker buildx imagetools inspect`), a few at a time.
  * A registry that cannot tell (unreachable, refused) is an error, never "absent".
  */
 import { execFile } from "node:child_process";
-import { RESOLVE_FUNCTION } from "../lib/build/registry-shell";
+import { stepScriptPath } from "../resources/step-runner";
 import { UserError } from "../lib/errors";
 
 export class RegistryCheckError extends UserError {}
 
-const SCRIPT = `set -euo pipefail\n${RESOLVE_FUNCTION}\nresolve "$CHECK_REF"`;
 const AT_ONCE = 4;
 
 function resolveDigest(ref: string): Promise<string> {
   return new Promise((done, fail) => {
-    execFile("bash", ["-c", SCRIPT], { env: { ...process.env, CHECK_REF: ref }, encoding: "utf8" }, (error, stdout, stderr) => {
+    execFile("bash", [stepScriptPath("resolve"), ref], { encoding: "utf8" }, (error, stdout, stderr) => {
       if (error) fail(new RegistryCheckError(stderr.trim().split("\n").pop() || `cannot tell whether ${ref} exists`));
       else done(stdout.trim());
     });

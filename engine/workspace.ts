@@ -11,6 +11,8 @@ import { join } from "node:path";
 import * as auto from "@pulumi/pulumi/automation";
 import { PROJECT_DIR } from "../resources/project-dir";
 import { resourceName } from "./run-report";
+import { UserError } from "../lib/errors";
+import { STEP_RUNNER_ENV } from "../resources/step";
 import { stackProgram } from "../resources/stack";
 
 export { PROJECT_DIR };
@@ -24,7 +26,10 @@ export { PROJECT_DIR };
 export function engineEnvironment(projectDir: string = PROJECT_DIR): Record<string, string> {
   const run = (script: string, arg: string) => execFileSync("bash", [join(projectDir, script), arg], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   const text = [run("scripts/pulumi-engine.sh", "env"), run("scripts/supply-chain.sh", "path"), run("scripts/scanner.sh", "path")].join("\n");
-  const env: Record<string, string> = {};
+  // The Steps' provider loads its runner from here (resources/step.ts), in whatever folder the engine runs it.
+  const runner = join(projectDir, "dist", "resources", "step-runner.js");
+  if (!existsSync(runner)) throw new UserError(`${runner} does not exist: the steps run the compiled program; run npm run build (npm ci does)`);
+  const env: Record<string, string> = { [STEP_RUNNER_ENV]: runner };
   for (const line of text.split("\n")) {
     const m = /^export ([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
     if (m === null) continue;

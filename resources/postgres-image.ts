@@ -10,7 +10,7 @@ import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } 
 import { timestampedTag } from "../lib/matrix/naming";
 import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/build/tag-command";
 import { imageRef, signatureCommands } from "./signature";
-import { Step } from "./step";
+import { Step, stepScript } from "./step";
 
 export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
 
@@ -53,7 +53,7 @@ export class PostgresImage extends pulumi.ComponentResource {
     // deleted), it runs again and the cell is built again under a new time (lib/build/stamp-command.ts).
     const builtAt = new Step(
       `${cell.name}-built-at`,
-      { script: STAMP_COMMAND, environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)], check: STAMP_CHECK_SCRIPT },
+      { script: stepScript(STAMP_COMMAND), environment: stampEnvironment(cell, settings.revision), triggers: [definitionHash(cell, settings, sources)], check: stepScript(STAMP_CHECK_SCRIPT) },
       { parent: this },
     );
     const record = builtAt.stdout.apply(parseBuildRecord);
@@ -104,10 +104,10 @@ export class PostgresImage extends pulumi.ComponentResource {
       new Step(
         name,
         {
-          script: TAG_SCRIPT,
+          script: stepScript(TAG_SCRIPT),
           environment: { [TAG_ENV.imageRef]: this.ref, [TAG_ENV.digest]: image.digest, [TAG_ENV.pinned]: pinned, [TAG_ENV.tags]: tags },
           triggers: [image.digest, tags],
-          check: TAG_CHECK_SCRIPT,
+          check: stepScript(TAG_CHECK_SCRIPT),
         },
         { parent: this, dependsOn },
       );

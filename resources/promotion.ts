@@ -11,10 +11,10 @@ import type { Cell } from "../lib/matrix/matrix";
 import { planPromotions, PromotionError, testingRepository, testingSigner, type Promotion } from "../lib/promotion/promotion";
 import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/build/tag-command";
 import type { Settings } from "../lib/config/settings";
-import { SCAN_ENV, SCAN_GATE_SCRIPT, SCAN_SCRIPT } from "../lib/scan/scan-command";
+import { SCAN_ENV, SCAN_SCRIPT } from "../lib/scan/scan-command";
 import { PROJECT_DIR } from "./project-dir";
 import { platformSlug, signatureCommands } from "./signature";
-import { Step } from "./step";
+import { Step, stepScript } from "./step";
 
 export const PROMOTED_IMAGE_TYPE = "postgres-images:index:PromotedImage";
 
@@ -109,14 +109,13 @@ export class PromotedImage extends pulumi.ComponentResource {
               new Step(
                 `${cell.name}-scan-${platformSlug(platform)}`,
                 {
-                  script: SCAN_SCRIPT,
+                  script: stepScript(SCAN_SCRIPT),
                   environment: {
                     [SCAN_ENV.ref]: promotion.apply((p) => p.sourceRef),
                     [SCAN_ENV.platform]: platform,
                     [SCAN_ENV.cell]: cell.name,
                     [SCAN_ENV.report]: join(scanReportDir(), `${cell.name}-${platformSlug(platform)}.json`),
                     [SCAN_ENV.gate]: JSON.stringify(gate),
-                    [SCAN_ENV.gateScript]: join(PROJECT_DIR, SCAN_GATE_SCRIPT),
                   },
                   triggers: [testingDigest, JSON.stringify(gate)],
                 },
@@ -131,7 +130,7 @@ export class PromotedImage extends pulumi.ComponentResource {
     const promote = new Step(
       `${cell.name}-promote`,
       {
-        script: c.apply((x) => x.script),
+        script: c.apply((x) => stepScript(x.script)),
         environment: pulumi.all([c, promotion]).apply(([x, p]) => ({
           ...x.environment,
           [ENV.sourceRef]: p.sourceRef,
@@ -141,7 +140,7 @@ export class PromotedImage extends pulumi.ComponentResource {
           [TAG_ENV.imageRef]: p.ref,
         })),
         triggers: [testingDigest],
-        check: TAG_CHECK_SCRIPT,
+        check: stepScript(TAG_CHECK_SCRIPT),
       },
       { parent: this, dependsOn: scans },
     );

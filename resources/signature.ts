@@ -1,22 +1,21 @@
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { canonicalJson } from "../lib/build/definition";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
   ENV,
-  presenceCheck,
-  SBOM_SCRIPT,
+  PRESENCE_CHECKS,
   reattestProvenanceCommand,
   signCommand,
+  signerIdentity,
   signingRef,
   verifyCommand,
   type ActiveSigning,
   type CosignCommand,
 } from "../lib/signing/cosign";
 import type { Cell } from "../lib/matrix/matrix";
-import { PROJECT_DIR } from "./project-dir";
-import { Step } from "./step";
+import type { ScriptRef } from "../lib/build/step-script";
+import { Step, stepScript } from "./step";
 
 export interface SignatureArgs {
   readonly cell: Cell;
@@ -70,26 +69,25 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
   // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts' text do not.
-  const signer = canonicalJson({ mode: signing.mode, ...signCommand(signing).environment, tlogUpload: signing.tlogUpload });
+  const signer = canonicalJson(signerIdentity(signing));
 
   // Only steps that sign get the password; `verify` needs none.
-  // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts presenceCheck).
+  // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts PRESENCE_CHECKS).
   // Signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
-  const signatureCheck = presenceCheck("signature", "every");
-  const provenanceCheck = presenceCheck("provenance", "index");
-  const sbomCheck = presenceCheck("sbom", "platform");
-  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: string): Step =>
+  const signatureCheck = stepScript(PRESENCE_CHECKS.signature.script);
+  const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance.script);
+  const sbomCheck = stepScript(PRESENCE_CHECKS.sbom.script);
+  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: ScriptRef): Step =>
     new Step(
       name,
-      { script: c.script, environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers], check },
+      { script: stepScript(c.script), environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers], check },
       { parent, dependsOn },
     );
 
   const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [signer], [...(args.after ?? [])], signatureCheck);
   const v = verifyCommand(signing);
   // Verification runs again for a new signature (digest, signer), a new policy, or a signature made again.
-  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.environment)], [sign], signatureCheck);
-  const sbomScript = join(PROJECT_DIR, SBOM_SCRIPT);
+  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.policy)], [sign], signatureCheck);
   // One after the other: `cosign attest` reads the digest's attestation manifest, adds its layer and
   // pushes it back, so two at once can each push a manifest without the other's (seen in the tier: a
   // platform's SBOM lost when two syft scans ended together).
@@ -102,7 +100,7 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
     provenance = new Step(
       `${cell.name}-attest-provenance`,
       {
-        script: command.apply((c) => c.script),
+        script: command.apply((c) => stepScript(c.script)),
         environment: pulumi.all([command, ref, sourceRef]).apply(([c, r, src]) => ({ ...c.environment, [ENV.imageRef]: r, [ENV.sourceRef]: src })),
         ...(Object.keys(secretEnv).length === 0 ? {} : { secretEnvironment: secretEnv }),
         triggers: [digest, signer],
@@ -116,7 +114,7 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const attestations: Step[] = [provenance];
   for (const p of cell.platforms) {
     const previous = attestations[attestations.length - 1];
-    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p, [ENV.sbomScript]: sbomScript }, secretEnv, [signer], [sign, previous], sbomCheck));
+    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p }, secretEnv, [signer], [sign, previous], sbomCheck));
   }
   return { sign, verify, attestations };
 }

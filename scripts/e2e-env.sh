@@ -106,6 +106,7 @@ pid_of() { # name -> prints the pid if the pid file names a live process running
 start_daemon() { # name logfile cmd... : detached (own session), pid written by the process itself via exec
   local name=$1 logfile=$2; shift 2
   rm -f "$RUN/$name.pid"
+  # shellcheck disable=SC2016 # expanded by the inner bash
   (cd / && exec setsid bash -c 'echo $$ > "$0"; exec "$@"' "$RUN/$name.pid" "$@") >>"$logfile" 2>&1 </dev/null 9>&- &
   local _
   for _ in $(seq 1 50); do pid_of "$name" >/dev/null && return 0; sleep 0.1; done
@@ -326,6 +327,7 @@ base_stamp() { # arch -> a hash of everything that shapes the rootfs tarball
 }
 
 step_base() {
+  # shellcheck disable=SC2016 # the hook's $1 is mmdebstrap's
   MM_OPTS=(--mode=root --variant=minbase --format=tar --skip=output/dev
     --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*'

@@ -122,6 +122,7 @@ cmd_env() {
   cmd_install quiet >&2
   local backend=${PULUMI_BACKEND_URL:-file://$ROOT/.pulumi-state}
   if [[ $backend == file://* ]]; then mkdir -p "${backend#file://}"; fi
+  # shellcheck disable=SC2016 # $PATH is expanded where the line is evaluated
   printf 'export PATH=%q:"$PATH"\n' "$(dirname "$PULUMI")"
   printf 'export PULUMI_HOME=%q\n' "$HOME_DIR"
   printf 'export PULUMI_BACKEND_URL=%q\n' "$backend"
@@ -140,7 +141,7 @@ cmd_env() {
 cmd_status() {
   echo "engine dir : $ENGINE_DIR"
   echo "pulumi     : $(cat "$BIN/pulumi.version" 2>/dev/null || echo 'not built') ($BIN/pulumi)"
-  echo "plugins    : $(ls "$HOME_DIR/plugins" 2>/dev/null | tr '\n' ' ')"
+  echo "plugins    : $(find "$HOME_DIR/plugins" -mindepth 1 -maxdepth 1 -printf '%f ' 2>/dev/null | sort)"
 }
 
 case ${1:-} in

@@ -36,7 +36,7 @@ if [[ $local_base == 1 ]]; then
   bash "$ROOT/scripts/builder.sh" up "$BUILDER"
   args+=(--local-base "$base")
 else
-  command -v docker >/dev/null && docker info >/dev/null 2>&1 || die "Docker is not running; start it (the builder and the registry run in Docker)"
+  { command -v docker >/dev/null && docker info >/dev/null 2>&1; } || die "Docker is not running; start it (the builder and the registry run in Docker)"
   if ! curl -fs -m 5 -o /dev/null http://localhost:5000/v2/; then
     log "starting a registry on localhost:5000 (container postgres-images-registry)"
     docker run -d --restart=unless-stopped -p 127.0.0.1:5000:5000 --name postgres-images-registry registry:2 >/dev/null

@@ -1,4 +1,4 @@
-import { RESOLVE_FUNCTION } from "./registry-shell";
+import type { StepScriptName } from "./step-script";
 
 /**
  * The tag step: the provider pushes each image by digest only (no tag), and this script gives the
@@ -13,27 +13,8 @@ import { RESOLVE_FUNCTION } from "./registry-shell";
  */
 export const TAG_ENV = { imageRef: "IMAGE_REF", digest: "DIGEST", pinned: "PINNED_TAG", tags: "TAGS" } as const;
 
-export const TAG_SCRIPT = [
-  "set -eu",
-  `case "$${TAG_ENV.imageRef}" in *@"$${TAG_ENV.digest}") ;; *) echo "tag: IMAGE_REF $${TAG_ENV.imageRef} does not name DIGEST $${TAG_ENV.digest}" >&2; exit 2 ;; esac`,
-  `[ -n "$${TAG_ENV.pinned}" ] || { echo "tag: PINNED_TAG is empty" >&2; exit 2; }`,
-  RESOLVE_FUNCTION,
-  "retry() { n=1; until \"$@\"; do [ \"$n\" -lt 3 ] || return 1; n=$((n + 1)); sleep 2; done; }",
-  `got=$(resolve "$${TAG_ENV.pinned}" 2>&1) || { echo "tag: $got" >&2; exit 1; }`,
-  `if [ -n "$got" ] && [ "$got" != "$${TAG_ENV.digest}" ]; then`,
-  `  echo "tag: $${TAG_ENV.pinned} already names $got, and this build is $${TAG_ENV.digest}; a timestamped tag never moves to other content, so nothing was tagged. Bump postgres-images:rebuildEpoch to give the cell a new build time." >&2`,
-  "  exit 1",
-  "fi",
-  "while IFS= read -r tag; do",
-  '  [ -n "$tag" ] || continue',
-  `  retry docker buildx imagetools create --prefer-index=false --tag "$tag" "$${TAG_ENV.imageRef}" </dev/null >&2 || { echo "tag: pushing $tag failed 3 times" >&2; exit 1; }`,
-  '  got=$(resolve "$tag")',
-  `  [ "$got" = "$${TAG_ENV.digest}" ] || { echo "tag: $tag resolves to \${got:-nothing}, not $${TAG_ENV.digest}" >&2; exit 1; }`,
-  "done <<EOF",
-  `$${TAG_ENV.tags}`,
-  "EOF",
-  `printf '%s\\n' "$${TAG_ENV.digest}"`,
-].join("\n");
+/** scripts/steps/tag.sh */
+export const TAG_SCRIPT: StepScriptName = "tag";
 
 /**
  * The tag step's refresh check (resources/step.ts `check`), same environment: one line for each way
@@ -42,16 +23,5 @@ export const TAG_SCRIPT = [
  * rolling tags back at DIGEST and refuses (fails, naming both digests) a timestamped tag that names
  * other content.
  */
-export const TAG_CHECK_SCRIPT = [
-  "set -eu",
-  RESOLVE_FUNCTION,
-  `got=$(resolve "$${TAG_ENV.imageRef}")`,
-  `if [ -z "$got" ]; then echo "$${TAG_ENV.imageRef} is not in the registry any more"; exit 0; fi`,
-  "while IFS= read -r tag; do",
-  '  [ -n "$tag" ] || continue',
-  '  got=$(resolve "$tag")',
-  `  if [ -z "$got" ]; then echo "$tag is missing"; elif [ "$got" != "$${TAG_ENV.digest}" ]; then echo "$tag names $got, not $${TAG_ENV.digest}"; fi`,
-  "done <<EOF",
-  `$${TAG_ENV.tags}`,
-  "EOF",
-].join("\n");
+/** scripts/steps/check-tags.sh, also the promote step's check (on the production reference). */
+export const TAG_CHECK_SCRIPT: StepScriptName = "check-tags";

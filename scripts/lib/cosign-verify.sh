@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # cosign-verify.sh - the signer a CI script verifies against, from its options (sourced; uses the caller's die).
 #
 #   cosign_verify_args KEY IDENTITY_REGEXP ISSUER IGNORE_TLOG(0|1) ALTERNATIVES

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the scripts that compile tools from Go modules (pulumi-engine.sh, builder.sh).
 # Needs ENGINE_DIR (where build folders and logs go) and LOG_TAG set by the caller.
 
@@ -28,7 +29,8 @@ go_build() { # name module version package output ldflags [replace...]
   ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building $name failed, see $logf"; }
   echo "$version" >"$out.version"
   log "built $name in $((SECONDS - t0)) s"
-  GO_BUILT=1
+  GO_BUILT=1 # read by the caller (pulumi-engine.sh: whether to say the engine is ready)
+  export GO_BUILT
 }
 
 # `export PATH=DIR:…:"$PATH"` for each DIR not on PATH yet, nothing when none is left: a folder already on

@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import { parseCsvRecord } from "../../lib/build/csv";
 import { TAG_SCRIPT } from "../../lib/build/tag-command";
 import { POSTGRES_IMAGE_TYPE, STAMP_COMMAND } from "../../resources/postgres-image";
-import { byName, COMMAND_TYPE, evaluate, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, scriptName, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
 import type { BakeFile } from "../../lib/matrix/bake";
 
 /** The repository every tag of a fixture target names (`REPO:TAG` → `REPO`), read from the fixture itself. */
@@ -101,11 +101,10 @@ describe("golden stack under mocks", () => {
       ] as const) {
         const step = commands.get(stepName);
         assert.ok(step, stepName);
-        assert.equal(step.inputs.script, TAG_SCRIPT, stepName);
+        assert.equal(scriptName(step), TAG_SCRIPT, stepName);
         assert.deepEqual(step.inputs.environment, { IMAGE_REF: `${repo}@${digest}`, DIGEST: digest, PINNED_TAG: pinned, TAGS: tags.join("\n") }, `${stepName}: its tags, one per line, and the timestamped one pinned`);
         assert.deepEqual(step.inputs.triggers, [digest, tags.join("\n")], `${stepName}: tagged again for a new digest or new tags`);
         assert.ok(step.dependencies.includes(`${IMAGE_TYPE}::${name}`), `${stepName}: tags what the Image pushed`);
-        for (const value of [digest, repo]) assert.ok(!String(step.inputs.script).includes(value), `${stepName}: ${value} stays out of the script`);
         // The harness's tag step prints DIGEST, as the real one does once every tag resolves to it.
         assert.equal(step.outputs.stdout, digest, stepName);
       }
@@ -168,7 +167,7 @@ describe("golden stack under mocks", () => {
       const stamp = commands.get(`${name}-built-at`);
       assert.ok(stamp, name);
       // The guarded stamp (lib/build/stamp-command.ts): never a minute whose timestamped tag exists already.
-      assert.equal(stamp.inputs.script, STAMP_COMMAND);
+      assert.equal(scriptName(stamp), STAMP_COMMAND);
       const env = stamp.inputs.environment as Record<string, string>;
       assert.ok(env.STAMP_TAG_PREFIX.startsWith("localhost:5000/postgresql-testing:") && env.STAMP_TAG_SUFFIX.startsWith("-"), name);
       const triggers = stamp.inputs.triggers as string[];
@@ -190,7 +189,8 @@ describe("golden stack under mocks", () => {
       assert.deepEqual(sign.inputs.triggers, [digest, '{"mode":"keyless","tlogUpload":true}'], name);
       assert.deepEqual(sign.inputs.secretEnvironment, {}, `${name}: keyless signing has no password`);
       assert.ok(sign.dependencies.includes(`${COMMAND_TYPE}::${name}-tags`), `${name}: signed after it is tagged`);
-      assert.ok(!String(sign.inputs.script).includes("--key"), `${name}: keyless`);
+      assert.equal(scriptName(sign), "sign", name);
+      assert.equal((sign.inputs.environment as Record<string, string>).COSIGN_KEY, undefined, `${name}: keyless`);
     }
   });
 

@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 /**
  * Runs the Pulumi program under `pulumi.runtime.setMocks` with a mock engine that keeps state
  * between evaluations the way the real engine does, so tests can ask "what would the next
@@ -36,7 +37,8 @@ import { canonicalJson } from "../../lib/build/definition";
 import { NAMESPACE } from "../../lib/config/settings";
 import { readProgramInputs } from "../../resources/config";
 import { postgresImages } from "../../resources/program";
-import { Step, STEP_TYPE, stepProvider, type StepInputs, type StepOutputs } from "../../resources/step";
+import { Step, STEP_TYPE, stepScript } from "../../resources/step";
+import { stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
 
 export { ROOT, GOLDEN_DIR };
 export const IMAGE_TYPE = "docker-build:index:Image";
@@ -93,6 +95,14 @@ export interface ResourceRecord {
   readonly retainOnDelete: boolean;
   /** Dotted paths of inputs that reached the engine marked secret, e.g. `environment.COSIGN_PASSWORD`. */
   readonly secretPaths: readonly string[];
+}
+
+/** The name of the script a Step runs (scripts/steps/NAME.sh), after checking the input is a script reference and nothing else. */
+export function scriptName(r: { readonly inputs: Record<string, unknown> }): string {
+  const s = r.inputs.script as Record<string, unknown>;
+  assert.deepEqual(Object.keys(s).sort(), ["name", "sha256"], "a Step records its script by name and hash, not its text");
+  assert.match(String(s.sha256), /^[0-9a-f]{64}$/);
+  return String(s.name);
 }
 
 export interface ExecutedCommand {
@@ -278,7 +288,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
       let outputs: Props;
       if (args.type === COMMAND_TYPE) {
         // The step provider's own diff decides, as the engine asks it: replace (run) or update (no run).
-        const diff = old === undefined ? undefined : await stepProvider.diff!(`${args.name}-id`, old.outputs as unknown as StepOutputs, inputs as unknown as StepInputs);
+        const diff = old === undefined ? undefined : await stepRunner.diff(`${args.name}-id`, old.outputs as unknown as StepOutputs, inputs as unknown as StepInputs);
         if (diff !== undefined && (diff.replaces ?? []).length === 0) {
           if (diff.changes === false) {
             record("same", old!.outputs);
@@ -290,7 +300,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
         }
         action = "create";
         const env = (inputs.environment ?? {}) as Record<string, string>;
-        executed.push({ name: args.name, create: String(inputs.script), environment: env, failed });
+        executed.push({ name: args.name, create: (inputs.script as { name: string }).name, environment: env, failed });
         // The stamp script prints the time and, on a second line, the revision it was given.
         const stdout = args.name.endsWith("-built-at") ? `${clock}\n${env.STAMP_REVISION ?? ""}` : args.name.endsWith("-promote") || args.name.endsWith("-tags") ? (env.DIGEST ?? "") : "";
         outputs = { ...inputs, secretEnvironment: undefined, stdout };
@@ -412,7 +422,7 @@ export async function evaluateBaseline(shape: Evaluation): Promise<{ readonly to
   for (const r of shape.resources) {
     const parent = components.get(r.parent);
     if (r.type === IMAGE_TYPE) new dockerbuild.Image(r.name, { push: false }, { parent });
-    else if (r.type === COMMAND_TYPE) new Step(r.name, { script: "", triggers: [] }, { parent });
+    else if (r.type === COMMAND_TYPE) new Step(r.name, { script: stepScript("stamp"), triggers: [] }, { parent });
   }
   for (const c of components.values()) c.done();
   await waitForRPCs();

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { STAMP_SCRIPT } from "../../lib/build/stamp-command";
-import { byName, COMMAND_TYPE, evaluate, GOLDEN_TIME, IMAGE_TYPE } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, scriptName, GOLDEN_TIME, IMAGE_TYPE } from "./harness";
 
 describe("stamp command", () => {
   it("gets the prefix and suffix of exactly the timestamped tag its tag step pins", async () => {
@@ -23,7 +23,7 @@ describe("stamp command", () => {
     assert.equal(images.size, 4);
     for (const [name, image] of images) {
       const stamp = commands.get(`${name}-built-at`)!;
-      assert.equal(stamp.inputs.script, STAMP_SCRIPT);
+      assert.equal(scriptName(stamp), STAMP_SCRIPT);
       const env = stamp.inputs.environment as Record<string, string>;
       const timestamped = `${env.STAMP_TAG_PREFIX}202611020830${env.STAMP_TAG_SUFFIX}`;
       // The Image is pushed by digest only; the tag step gives the digest its tags and pins the timestamped one.
@@ -31,7 +31,6 @@ describe("stamp command", () => {
       const tagEnv = commands.get(`${name}-tags`)!.inputs.environment as Record<string, string>;
       assert.deepEqual(tagEnv.TAGS.split("\n").filter((t) => /-\d{12}-/.test(t)), [timestamped], name);
       assert.equal(tagEnv.PINNED_TAG, timestamped, name);
-      assert.ok(!String(stamp.inputs.script).includes("registry.internal"), "values stay out of the script");
     }
   });
 });

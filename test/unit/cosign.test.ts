@@ -1,31 +1,32 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, it } from "node:test";
 import {
   attestProvenanceCommand,
   attestSbomCommand,
-  presenceCheck,
+  PRESENCE_CHECKS,
   promoteCommand,
   reattestProvenanceCommand,
   signCommand,
   signingRef,
   verifyCommand,
   type ActiveSigning,
-  type CheckScope,
   type CosignCommand,
   type Made,
 } from "../../lib/signing/cosign";
+import { stepScriptPath } from "../../resources/step-runner";
 
 const DIGEST = `sha256:${"a".repeat(64)}`;
 const KEY: ActiveSigning = { mode: "key", key: "cosign.key", tlogUpload: true, rekorUrl: "", verify: { publicKey: "cosign.pub" } };
 const KEYLESS: ActiveSigning = { mode: "keyless", tlogUpload: false, rekorUrl: "https://rekor.internal", fulcioUrl: "", verify: { identity: "ci@example.com", identityRegexp: "", issuer: "https://issuer.example" } };
 
 /**
- * Runs a script with a fake `cosign` (and SBOM script) on PATH that prints its arguments one per
- * line: what the shell really passes, including hostile values that must stay single arguments.
+ * Runs a step script with a fake `cosign` (and `syft`, under the real scripts/sbom-from-image.sh) on PATH that
+ * prints its arguments one per line: what the shell really passes, including hostile values that must stay
+ * single arguments.
  */
 function argv(c: CosignCommand, env: Record<string, string>, raw: object = SINGLE): { args: string[]; files: string[] } {
   const dir = mkdtempSync(join(tmpdir(), "cosign-fake-"));
@@ -36,10 +37,10 @@ function argv(c: CosignCommand, env: Record<string, string>, raw: object = SINGL
   writeFileSync(join(dir, "raw.json"), JSON.stringify(raw));
   writeFileSync(join(dir, "docker"), `#!/bin/sh\n[ "$1 $2 $3 $5" = "buildx imagetools inspect --raw" ] || { echo "fake docker: unexpected $*" >&2; exit 99; }\ncat "${dir}/raw.json"\n`);
   chmodSync(join(dir, "docker"), 0o755);
-  mkdirSync(join(dir, "scripts"));
-  writeFileSync(join(dir, "scripts", "sbom-from-image.sh"), `#!/bin/sh\nprintf '{"spdxVersion":"SPDX-2.3","for":"%s %s"}' "$1" "$2" > "$3"\n`);
-  chmodSync(join(dir, "scripts", "sbom-from-image.sh"), 0o755);
-  execFileSync("/bin/sh", ["-c", c.script], { cwd: dir, env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, ...c.environment, ...env } });
+  // syft scan registry:REF --platform PLATFORM -o spdx-json=FILE
+  writeFileSync(join(dir, "syft"), `#!/bin/sh\nprintf '{"spdxVersion":"SPDX-2.3","packages":[{"name":"%s %s"}]}' "\${2#registry:}" "$4" > "\${6#spdx-json=}"\n`);
+  chmodSync(join(dir, "syft"), 0o755);
+  execFileSync("bash", [stepScriptPath(c.script)], { cwd: dir, env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, ...c.environment, ...env } });
   const read = (f: string): string => {
     try {
       return readFileSync(f, "utf8");
@@ -76,7 +77,7 @@ describe("cosign commands", () => {
 
   it("sign with a key: --key, then the reference as one argument whatever it holds", () => {
     const c = signCommand(KEY);
-    assert.deepEqual(c.environment, { COSIGN_KEY: "cosign.key" });
+    assert.deepEqual(c.environment, { COSIGN_KEY: "cosign.key", TLOG_UPLOAD: "true" });
     assert.deepEqual(argv(c, { IMAGE_REF: HOSTILE }).args, ["sign", "--recursive", "--yes", "--key", "cosign.key", HOSTILE]);
   });
 
@@ -116,14 +117,14 @@ describe("cosign commands", () => {
   });
 
   it("attests an SPDX SBOM made for one platform, on that platform's manifest", () => {
-    const { args, files } = argv(attestSbomCommand(KEY), { IMAGE_REF: "reg.example/pg@sha256:ix", PLATFORM: "linux/arm64", SBOM_SCRIPT: "scripts/sbom-from-image.sh" }, INDEX);
+    const { args, files } = argv(attestSbomCommand(KEY), { IMAGE_REF: "reg.example/pg@sha256:ix", PLATFORM: "linux/arm64" }, INDEX);
     assert.deepEqual(args.slice(4, 6), ["--type", "spdxjson"]);
     assert.equal(args[args.length - 1], `reg.example/pg@${ARM64}`);
-    assert.deepEqual(files, [`{"spdxVersion":"SPDX-2.3","for":"reg.example/pg@${ARM64} linux/arm64"}`]);
+    assert.deepEqual(files, [`{"spdxVersion":"SPDX-2.3","packages":[{"name":"reg.example/pg@${ARM64} linux/arm64"}]}`]);
   });
 
   it("a single-platform image without an index: the SBOM is attested on the image itself", () => {
-    const { args } = argv(attestSbomCommand(KEY), { IMAGE_REF: "r@x", PLATFORM: "linux/amd64", SBOM_SCRIPT: "scripts/sbom-from-image.sh" });
+    const { args } = argv(attestSbomCommand(KEY), { IMAGE_REF: "r@x", PLATFORM: "linux/amd64" });
     assert.equal(args[args.length - 1], "r@x");
   });
 });
@@ -158,7 +159,7 @@ function fakeRun(c: CosignCommand, env: Record<string, string>, options: { resol
   chmodSync(join(dir, "cosign"), 0o755);
   chmodSync(join(dir, "docker"), 0o755);
   const log = join(dir, "log");
-  const r = spawnSync("/bin/sh", ["-c", c.script], { encoding: "utf8", cwd: dir, env: { PATH: `${dir}:${dirname(node)}:/usr/bin:/bin`, LOG: log, ...c.environment, ...env } });
+  const r = spawnSync("bash", [stepScriptPath(c.script)], { encoding: "utf8", cwd: dir, env: { PATH: `${dir}:${dirname(node)}:/usr/bin:/bin`, LOG: log, ...c.environment, ...env } });
   let calls: { args: string[]; predicate?: string }[] = [];
   try {
     calls = readFileSync(log, "utf8")
@@ -292,7 +293,7 @@ describe("signature and attestation checks (refresh)", () => {
    * answers as cosign 3 does when it finds none, or fails with `error` for every call), and a fake docker whose
    * registry holds the image when `imageThere` and whose index is INDEX.
    */
-  function check(made: Made, found: readonly string[], scope: CheckScope = "index", platform = "", options: { imageThere?: boolean; error?: string } = {}): { status: number | null; stdout: string; stderr: string } {
+  function check(made: Made, found: readonly string[], platform = "", options: { imageThere?: boolean; error?: string } = {}): { status: number | null; stdout: string; stderr: string } {
     const dir = mkdtempSync(join(tmpdir(), "presence-"));
     writeFileSync(join(dir, "found"), found.map((p) => `${p}\n`).join(""));
     writeFileSync(
@@ -308,46 +309,50 @@ describe("signature and attestation checks (refresh)", () => {
         (options.imageThere === false ? `echo "ERROR: $4: not found" >&2; exit 1\n` : `echo '"${DIGEST}"'\n`),
     );
     for (const f of ["cosign", "docker"]) chmodSync(join(dir, f), 0o755);
-    const r = spawnSync("/bin/bash", ["-c", presenceCheck(made, scope)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
+    const r = spawnSync("bash", [stepScriptPath(PRESENCE_CHECKS[made].script)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
   const SIGNED = "https://sigstore.dev/cosign/sign/v1";
 
+  const AMD64_REF = `${REPO}@${AMD64}`;
+  const ARM64_REF = `${REPO}@${ARM64}`;
+
   it("what the step made, found by its predicate type: nothing to say", () => {
-    const r = check("signature", [`${REF} ${SIGNED}`]);
+    const r = check("signature", [`${REF} ${SIGNED}`, `${AMD64_REF} ${SIGNED}`, `${ARM64_REF} ${SIGNED}`]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "");
     assert.equal(check("provenance", [`${REF} slsaprovenance1`]).stdout, "");
   });
 
   it("none: one line naming the digest and what is missing", () => {
-    assert.equal(check("signature", [`${REF} slsaprovenance1`]).stdout, `the registry holds no signature of ${REF}\n`);
     assert.equal(check("provenance", [`${REF} ${SIGNED}`]).stdout, `the registry holds no provenance of ${REF}\n`);
+    assert.equal(check("signature", [`${REF} slsaprovenance1`, `${AMD64_REF} ${SIGNED}`, `${ARM64_REF} ${SIGNED}`]).stdout, `the registry holds no signature of ${REF}\n`);
   });
 
   it("the image itself gone: nothing to say (the stamp's check rebuilds it, and the new digest signs again)", () => {
-    const r = check("signature", [], "every", "", { imageThere: false });
+    const r = check("signature", [], "", { imageThere: false });
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, "");
   });
 
   it("a registry that cannot answer fails the check with its answer, never 'missing'", () => {
-    const r = check("signature", [], "index", "", { error: "Error: GET http://registry.internal:5000/v2/: connection refused" });
+    const r = check("signature", [], "", { error: "Error: GET http://registry.internal:5000/v2/: connection refused" });
     assert.notEqual(r.status, 0);
     assert.equal(r.stdout, "");
     assert.match(r.stderr, /^cannot tell whether the registry holds a signature of .*: Error: GET http:\/\/registry\.internal:5000\/v2\/: connection refused$/m);
   });
 
-  it("every: the index's signature and each platform manifest's, one line per missing one", () => {
-    const amd64 = `${REPO}@${AMD64}`;
-    const arm64 = `${REPO}@${ARM64}`;
-    assert.equal(check("signature", [`${REF} ${SIGNED}`, `${amd64} ${SIGNED}`, `${arm64} ${SIGNED}`], "every").stdout, "");
-    assert.equal(check("signature", [`${REF} ${SIGNED}`, `${amd64} ${SIGNED}`], "every").stdout, `the registry holds no signature of ${arm64}\n`);
-    assert.equal(check("signature", [], "every").stdout, [REF, amd64, arm64].map((r) => `the registry holds no signature of ${r}\n`).join(""));
+  it("signatures: the index's and each platform manifest's, one line per missing one", () => {
+    assert.equal(check("signature", [`${REF} ${SIGNED}`, `${AMD64_REF} ${SIGNED}`], "").stdout, `the registry holds no signature of ${ARM64_REF}\n`);
+    assert.equal(check("signature", []).stdout, [REF, AMD64_REF, ARM64_REF].map((r) => `the registry holds no signature of ${r}\n`).join(""));
   });
 
-  it("platform: the SBOM of PLATFORM's manifest only", () => {
-    assert.equal(check("sbom", [`${REPO}@${ARM64} spdxjson`], "platform", "linux/arm64").stdout, "");
-    assert.equal(check("sbom", [`${REF} spdxjson`, `${REPO}@${ARM64} spdxjson`], "platform", "linux/amd64").stdout, `the registry holds no sbom of ${REPO}@${AMD64}\n`);
+  it("provenance: the index's only", () => {
+    assert.equal(check("provenance", [`${REF} slsaprovenance1`, `${AMD64_REF} ${SIGNED}`]).stdout, "");
+  });
+
+  it("SBOM: the one on PLATFORM's manifest only", () => {
+    assert.equal(check("sbom", [`${ARM64_REF} spdxjson`], "linux/arm64").stdout, "");
+    assert.equal(check("sbom", [`${REF} spdxjson`, `${ARM64_REF} spdxjson`], "linux/amd64").stdout, `the registry holds no sbom of ${AMD64_REF}\n`);
   });
 });

@@ -12,7 +12,8 @@ import { describe, it } from "node:test";
 import { allCells } from "../../lib/matrix/matrix";
 import { timestampedTag, timestampedTagParts } from "../../lib/matrix/naming";
 import { parseStamp, stampTag } from "../../lib/matrix/stamp";
-import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_RETRIES, STAMP_SCRIPT, stampEnvironment } from "../../lib/build/stamp-command";
+import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../../lib/build/stamp-command";
+import { stepScriptPath } from "../../resources/step-runner";
 import { settingsWith } from "../helpers";
 
 const PREFIX = "registry.internal:5000/pg/postgresql-testing:17.11-";
@@ -35,7 +36,7 @@ function fakes(existing: readonly string[], options: { docker?: boolean } = {}):
   const clock = join(dir, "clock");
   // PATH holds the fakes and the few tools they use, nothing else: no real docker (/bin is /usr/bin here).
   mkdirSync(join(dir, "tools"));
-  for (const tool of ["cat", "grep", "sed"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
+  for (const tool of ["cat", "dirname", "grep", "sed"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
   writeFileSync(join(dir, "tags"), existing.map((t) => `${t}\n`).join(""));
   if (options.docker !== false) {
     // `docker buildx imagetools inspect TAG`: 0 when TAG is listed, 1 ("not found") otherwise.
@@ -61,7 +62,7 @@ function fakes(existing: readonly string[], options: { docker?: boolean } = {}):
     dir,
     run: (now = T0, env = {}) => {
       writeFileSync(clock, `${now}\n`);
-      const r = spawnSync("/bin/sh", ["-c", STAMP_SCRIPT], {
+      const r = spawnSync("/bin/bash", [stepScriptPath(STAMP_SCRIPT)], {
         encoding: "utf8",
         env: { PATH: `${dir}:${dir}/tools`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX, STAMP_SLEEP: join(dir, "sleep"), ...env },
       });
@@ -108,7 +109,7 @@ describe("stamp command", () => {
     assert.equal(r.stdout, "2026-11-02T08:31:07Z\n\n");
   });
 
-  it(`gives up after ${STAMP_RETRIES} retries with a clear message, printing no time`, () => {
+  it("gives up after 2 retries with a clear message, printing no time", () => {
     const taken = ["30", "31", "32"].map((m) => `${PREFIX}2026110208${m}${SUFFIX}`);
     const r = fakes(taken).run();
     assert.notEqual(r.status, 0);
@@ -153,7 +154,7 @@ describe("stamp command", () => {
     writeFileSync(join(dir, "docker"), "#!/bin/sh\nexit 1\n");
     chmodSync(join(dir, "docker"), 0o755);
     const before = Math.floor(Date.now() / 1000);
-    const r = spawnSync("/bin/sh", ["-c", STAMP_SCRIPT], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX } });
+    const r = spawnSync("/bin/bash", [stepScriptPath(STAMP_SCRIPT)], { encoding: "utf8", env: { PATH: `${dir}:/usr/bin:/bin`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX } });
     assert.equal(r.status, 0, r.stderr);
     const printed = Date.parse(parseStamp(r.stdout.split("\n")[0])) / 1000;
     assert.ok(printed >= before && printed <= Date.now() / 1000 + 1, r.stdout);
@@ -213,7 +214,7 @@ describe("stamp check (refresh)", () => {
   function check(recorded: string, tags: readonly string[], error?: string): { status: number | null; stdout: string; stderr: string } {
     const dir = mkdtempSync(join(tmpdir(), "stamp-check-"));
     mkdirSync(join(dir, "tools"));
-    for (const tool of ["cat", "grep", "mktemp", "rm", "tr", "sed", "date"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
+    for (const tool of ["cat", "dirname", "grep", "mktemp", "rm", "tr", "sed", "date"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
     writeFileSync(join(dir, "tags"), tags.map((t) => `${t}\n`).join(""));
     writeFileSync(
       join(dir, "docker"),
@@ -226,7 +227,7 @@ describe("stamp check (refresh)", () => {
       ].join("\n"),
     );
     chmodSync(join(dir, "docker"), 0o755);
-    const r = spawnSync("/bin/bash", ["-c", STAMP_CHECK_SCRIPT], {
+    const r = spawnSync("/bin/bash", [stepScriptPath(STAMP_CHECK_SCRIPT)], {
       encoding: "utf8",
       env: { PATH: `${dir}:${dir}/tools`, STAMP_TAG_PREFIX: PREFIX, STAMP_TAG_SUFFIX: SUFFIX, STEP_STDOUT: recorded },
     });

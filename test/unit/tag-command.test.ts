@@ -1,5 +1,5 @@
 /**
- * The tag step's script for real: bash runs TAG_SCRIPT (as the Step does) with a fake `docker` that
+ * The tag step's script for real: bash runs scripts/steps/tag.sh (as the Step does) with a fake `docker` that
  * keeps a registry of tag → digest in a file, and a fake `sleep`, so the one rule a tag push can break
  * (the timestamped tag never moves) and the retries are checked without a registry or waiting.
  */
@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { TAG_CHECK_SCRIPT, TAG_SCRIPT } from "../../lib/build/tag-command";
+import type { StepScriptName } from "../../lib/build/step-script";
+import { stepScriptPath } from "../../resources/step-runner";
 import { DIGEST_A, DIGEST_B } from "../helpers";
 
 const REPO = "registry.internal:5000/pg/postgresql-testing";
@@ -50,11 +52,11 @@ interface Run {
   slept: string[];
 }
 
-function registry(existing: Readonly<Record<string, string>>, options: { inspectError?: string; createFailures?: number; script?: string } = {}): (env?: Record<string, string>) => Run {
+function registry(existing: Readonly<Record<string, string>>, options: { inspectError?: string; createFailures?: number; script?: StepScriptName } = {}): (env?: Record<string, string>) => Run {
   const dir = mkdtempSync(join(tmpdir(), "tag-fake-"));
   // PATH holds the fakes and the tools the script and the fakes use, nothing else: no real docker.
   mkdirSync(join(dir, "tools"));
-  for (const tool of ["awk", "cat", "mktemp", "rm", "tr"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
+  for (const tool of ["awk", "cat", "dirname", "mktemp", "rm", "tr"]) symlinkSync(`/usr/bin/${tool}`, join(dir, "tools", tool));
   writeFileSync(join(dir, "docker"), FAKE_DOCKER);
   writeFileSync(join(dir, "sleep"), `#!/bin/sh\nprintf '%s\\n' "$1" >> "${dir}/slept"\n`);
   for (const f of ["docker", "sleep"]) chmodSync(join(dir, f), 0o755);
@@ -63,7 +65,7 @@ function registry(existing: Readonly<Record<string, string>>, options: { inspect
   if (options.inspectError !== undefined) writeFileSync(join(dir, "inspect-error"), options.inspectError);
   const lines = (f: string): string[] => (existsSync(join(dir, f)) ? readFileSync(join(dir, f), "utf8").split("\n").filter((l) => l !== "") : []);
   return (env = {}) => {
-    const r = spawnSync("/bin/bash", ["-c", options.script ?? TAG_SCRIPT], {
+    const r = spawnSync("/bin/bash", [stepScriptPath(options.script ?? TAG_SCRIPT)], {
       encoding: "utf8",
       env: { PATH: `${dir}:${dir}/tools`, FAKE_DIR: dir, IMAGE_REF: `${REPO}@${DIGEST_A}`, DIGEST: DIGEST_A, PINNED_TAG: PINNED, TAGS: TAGS.join("\n"), ...env },
     });

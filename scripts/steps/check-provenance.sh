@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Refresh check of the steps that leave a provenance on IMAGE_REF (scope: index; lib/presence.sh).
+set -eu
+# shellcheck source=lib/presence.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/presence.sh"
+check_presence provenance index

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Refresh check of the steps that leave an SBOM on IMAGE_REF (scope: platform; lib/presence.sh).
+set -eu
+# shellcheck source=lib/presence.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/presence.sh"
+check_presence sbom platform
