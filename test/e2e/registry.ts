@@ -116,3 +116,46 @@ export async function removeReferrers(ref: string, predicateType: string): Promi
   if (put.status !== 201) throw new Error(`PUT ${url}: HTTP ${put.status}`);
   return gone.size;
 }
+
+/** A descriptor in a referrers list (the OCI 1.1 referrers API's, or the `sha256-HEX` index's). */
+export interface Referrer extends Descriptor {
+  artifactType?: string;
+}
+
+/**
+ * What the OCI 1.1 referrers API (`GET /v2/REPO/referrers/DIGEST`) answers for `ref` (`HOST/REPO@sha256:…`):
+ * the HTTP status and, on 200, the index's content type and descriptors. A registry without the API
+ * (Debian's docker-registry, distribution 2.8) answers 404.
+ */
+export async function referrersApi(ref: string): Promise<{ status: number; contentType: string; manifests: Referrer[] }> {
+  const { host, repo, reference } = splitRef(ref);
+  const res = await fetch(`http://${host}/v2/${repo}/referrers/${reference}`, { headers: { Accept: INDEX } });
+  const contentType = res.headers.get("content-type") ?? "";
+  if (!res.ok) {
+    await res.body?.cancel();
+    return { status: res.status, contentType, manifests: [] };
+  }
+  return { status: res.status, contentType, manifests: ((await res.json()) as { manifests?: Referrer[] }).manifests ?? [] };
+}
+
+/** The tags of `HOST/REPO` (`GET /v2/REPO/tags/list`), sorted; [] when it has none. */
+export async function listTags(repository: string): Promise<string[]> {
+  const slash = repository.indexOf("/");
+  const url = `http://${repository.slice(0, slash)}/v2/${repository.slice(slash + 1)}/tags/list`;
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return [...(((await res.json()) as { tags?: string[] | null }).tags ?? [])].sort();
+}
+
+/** Puts the manifest `ref` (`HOST/REPO@sha256:…`) names under `tag` too: the same bytes, so the same digest. */
+export async function tagManifest(ref: string, tag: string): Promise<void> {
+  const { host, repo, reference } = splitRef(ref);
+  const base = `http://${host}/v2/${repo}/manifests`;
+  const res = await fetch(`${base}/${reference}`, { headers: { Accept: ACCEPT } });
+  if (!res.ok) throw new Error(`GET manifest ${ref}: HTTP ${res.status}`);
+  const body = await res.text();
+  const put = await fetch(`${base}/${tag}`, { method: "PUT", headers: { "Content-Type": res.headers.get("content-type") ?? MANIFEST }, body });
+  if (put.status !== 201) throw new Error(`PUT ${base}/${tag}: HTTP ${put.status}`);
+  const digest = put.headers.get("docker-content-digest");
+  if (digest !== reference) throw new Error(`PUT ${base}/${tag}: the registry stored ${digest ?? "no digest"}, not ${reference}`);
+}
