@@ -2,7 +2,7 @@
  * What a Step does (resources/step.ts has the rules): runs its script file, `scripts/steps/NAME.sh`, with its
  * environment, checks it on refresh, decides between a run and an update that runs nothing. The provider
  * serialised into each Step's state only loads this module (compiled, `dist/resources/step-runner.js`), so
- * the state carries a few hundred bytes of provider per step instead of this code.
+ * the state carries about 1.5 KB of provider text per step (twice: inputs and outputs) instead of this code's 6 KB.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";

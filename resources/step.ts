@@ -47,12 +47,13 @@ export const STEP_RUNNER_ENV = "POSTGRES_IMAGES_STEP_RUNNER";
 
 /**
  * The provider, as the SDK serialises it into each Step's state (inputs and outputs both) and runs it in a
- * separate process: only a loader of the runner (resources/step-runner.ts), so every step carries a few
- * hundred bytes of provider instead of its code. Everything it uses is inside these functions.
+ * separate process: only a loader of the runner (resources/step-runner.ts), so every step carries about
+ * 1.5 KB of provider text instead of the 6 KB its code took. Everything it uses is inside these functions, and no comment
+ * is (the SDK keeps a function's text as it is).
  */
+/* eslint-disable @typescript-eslint/no-require-imports -- the runner is loaded at run time by path, in the provider's process */
 function runner(): pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> {
   const file = process.env.POSTGRES_IMAGES_STEP_RUNNER || `${process.cwd()}/dist/resources/step-runner.js`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded at run time by path, in the provider's process
   return (require(file) as { stepRunner: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> }).stepRunner;
 }
 
