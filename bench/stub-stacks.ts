@@ -1,17 +1,18 @@
 /**
  * `pulumi up` at scale on the real engine, with the stub Dockerfile (test/fixtures/stub: the project's
  * stage names, nothing installed, so builds take a moment and what is measured is the engine, the
- * registry and the steps): cold and no-change `up`, the refresh every `npm run up` starts with, and a
+ * registry and the steps): cold and no-change `up`, each with and without intermediate checkpoints, the refresh every `npm run up` starts with, and a
  * preview with and without intermediate checkpoints; state bytes per cell. Unsigned, amd64, images pushed
  * to the local registry. The 36-cell stack is the default matrix's shape (6 versions × 3 types × 2
- * bases); BENCH_STUB_CELLS lists the sizes (default "36,108").
+ * bases); BENCH_STUB_CELLS lists the sizes (default "36,108"; "none" for none).
  */
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type * as auto from "@pulumi/pulumi/automation";
 import { stringify } from "yaml";
 import { openStack, previewWithoutCheckpoints, scratchProject } from "../engine/workspace";
+import { describeStateSize, stateFileOf, stateSize } from "./state-size";
 import { fmt, timeAsync, type Timing } from "./timing";
 
 const ROOT = join(__dirname, "..");
@@ -55,24 +56,31 @@ function stubConfig(cells: number, base: string): Record<string, unknown> {
 }
 
 export async function benchStubStacks(base: string, say: (line: string) => void): Promise<void> {
-  const sizes = (process.env.BENCH_STUB_CELLS ?? "36,108").split(",").map(Number);
+  // "none" skips them (a run that measures something else).
+  const list = process.env.BENCH_STUB_CELLS ?? "36,108";
+  const sizes = list === "none" ? [] : list.split(",").map(Number);
   const runs = Number(process.env.BENCH_ENGINE_RUNS ?? 3);
-  for (const cells of sizes) {
-    const name = `stub-${cells}`;
+  const open = async (name: string, cells: number): Promise<auto.Stack> => {
     const dir = scratchProject(mkdtempSync(join(tmpdir(), `pgi-bench-${name}-`)), ROOT);
     writeFileSync(join(dir, `Pulumi.${name}.yaml`), stringify({ config: Object.fromEntries(Object.entries(stubConfig(cells, base)).map(([k, v]) => [`postgres-images:${k}`, v])) }));
-    const stack: auto.Stack = await openStack({ stack: name, workDir: dir, projectDir: ROOT });
+    return openStack({ stack: name, workDir: dir, projectDir: ROOT });
+  };
+  for (const cells of sizes) {
+    const name = `stub-${cells}`;
+    const stack = await open(name, cells);
     const cold = await once(() => stack.up({ continueOnError: true }));
+    // The same cold run on a second stack (its own repository), without intermediate checkpoints.
+    const other = await open(`${name}-nocheckpoints`, cells);
+    const coldSkip = await withEnv("PULUMI_SKIP_CHECKPOINTS", "true", () => once(() => other.up({ continueOnError: true })));
     const idle = await timeAsync(() => stack.up({ continueOnError: true }), runs);
     const idleSkip = await withEnv("PULUMI_SKIP_CHECKPOINTS", "true", () => timeAsync(() => stack.up({ continueOnError: true }), runs));
     const refresh = await timeAsync(() => stack.refresh(), runs);
     const preview = await timeAsync(() => previewWithoutCheckpoints(stack), runs);
     const previewCheckpointed = await timeAsync(() => stack.preview(), runs);
-    const stateFile = join(process.env.PULUMI_BACKEND_URL!.slice("file://".length), ".pulumi", "stacks", "postgres-images", `${name}.json`);
-    const bytes = statSync(stateFile).size;
-    say(`stub stack, ${cells} cells (unsigned, amd64): cold pulumi up ${fmt(cold)}`);
+    const size = stateSize(stateFileOf(process.env.PULUMI_BACKEND_URL!, name));
+    say(`stub stack, ${cells} cells (unsigned, amd64): cold pulumi up ${fmt(cold)}; with PULUMI_SKIP_CHECKPOINTS ${fmt(coldSkip)}`);
     say(`  pulumi up, nothing to do: ${fmt(idle)}; with PULUMI_SKIP_CHECKPOINTS ${fmt(idleSkip)}`);
     say(`  pulumi refresh (reads the registry): ${fmt(refresh)}; pulumi preview ${fmt(preview)} (with checkpoints ${fmt(previewCheckpointed)})`);
-    say(`  state: ${(bytes / 1024).toFixed(0)} KB, ${(bytes / cells / 1024).toFixed(1)} KB per cell`);
+    say(`  ${describeStateSize(size, cells)}`);
   }
 }
