@@ -68,15 +68,15 @@ export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource):
   const ref = imageRef(cell.repository, digest);
   const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
-  // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts' text do not.
+  // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts do not.
   const signer = canonicalJson(signerIdentity(signing));
 
   // Only steps that sign get the password; `verify` needs none.
   // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts PRESENCE_CHECKS).
   // Signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
-  const signatureCheck = stepScript(PRESENCE_CHECKS.signature.script);
-  const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance.script);
-  const sbomCheck = stepScript(PRESENCE_CHECKS.sbom.script);
+  const signatureCheck = stepScript(PRESENCE_CHECKS.signature);
+  const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance);
+  const sbomCheck = stepScript(PRESENCE_CHECKS.sbom);
   const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: ScriptRef): Step =>
     new Step(
       name,

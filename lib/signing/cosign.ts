@@ -84,9 +84,6 @@ export function signCommand(s: ActiveSigning): CosignCommand {
   return { script: "sign", environment: signerEnvironment(s).environment };
 }
 
-/** Where a presence check looks: the index alone, PLATFORM's manifest, or the index and every platform manifest. */
-export type CheckScope = "index" | "platform" | "every";
-
 /** What a step leaves on a digest, by the predicate type cosign 3 stores it under (a signature is a statement too). */
 export type Made = "signature" | "provenance" | "sbom";
 
@@ -97,10 +94,10 @@ export type Made = "signature" | "provenance" | "sbom";
  * nothing when the image itself is gone (the stamp's check rebuilds it); a registry that cannot answer fails
  * the check, never "missing".
  */
-export const PRESENCE_CHECKS: Readonly<Record<Made, { readonly script: StepScriptName; readonly scope: CheckScope }>> = {
-  signature: { script: "check-signatures", scope: "every" },
-  provenance: { script: "check-provenance", scope: "index" },
-  sbom: { script: "check-sbom", scope: "platform" },
+export const PRESENCE_CHECKS: Readonly<Record<Made, StepScriptName>> = {
+  signature: "check-signatures",
+  provenance: "check-provenance",
+  sbom: "check-sbom",
 };
 
 /** Where `signBlobCommand` reads the file it signs and writes the bundle. */

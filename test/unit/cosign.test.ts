@@ -309,7 +309,7 @@ describe("signature and attestation checks (refresh)", () => {
         (options.imageThere === false ? `echo "ERROR: $4: not found" >&2; exit 1\n` : `echo '"${DIGEST}"'\n`),
     );
     for (const f of ["cosign", "docker"]) chmodSync(join(dir, f), 0o755);
-    const r = spawnSync("bash", [stepScriptPath(PRESENCE_CHECKS[made].script)], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
+    const r = spawnSync("bash", [stepScriptPath(PRESENCE_CHECKS[made])], { encoding: "utf8", env: { PATH: `${dir}:${dirname(process.execPath)}:/usr/bin:/bin`, IMAGE_REF: REF, PLATFORM: platform } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   }
   const SIGNED = "https://sigstore.dev/cosign/sign/v1";
