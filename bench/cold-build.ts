@@ -7,13 +7,18 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { openStack, scratchProject } from "../engine/workspace";
 import { fmt, type Timing } from "./timing";
 
 const ROOT = join(__dirname, "..");
 const BUILDER = "postgres-images";
+/**
+ * The machine's trust store, given to the builds as their extra CA certificates: the system stage installs
+ * Barman from PyPI, through the inspecting proxy these machines reach it by (harmless elsewhere).
+ */
+export const HOST_CA = "/etc/ssl/certs/ca-certificates.crt";
 
 function run(cmd: string, args: string[], what: string): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -34,6 +39,7 @@ function stack(name: string, base: string, version: string): string {
     bases: [base],
     platforms: ["linux/amd64"],
     buildArgs: { PG_PACKAGES: "debian" },
+    caCertificates: HOST_CA,
     signing: { mode: "none" },
     builder: BUILDER,
     context: ROOT,
@@ -70,7 +76,8 @@ export async function benchColdBuild(base: string, say: (line: string) => void):
     writeFileSync(file, JSON.stringify(bake));
     prune();
     let t0 = process.hrtime.bigint();
-    run("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--push"], "docker buildx bake --push");
+    // The CA file is the bake target's build secret (`secret: id=ca-certificates,src=…`): bake must be allowed to read it.
+    run("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--allow", `fs.read=${dirname(HOST_CA)}`, "--push"], "docker buildx bake --push");
     bakeTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
 
     const upName = `coldup${turn}`;

@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { openStack, previewWithoutCheckpoints, scratchProject, useEngine } from "../engine/workspace";
 import type { BenchMatrix } from "./matrices";
 import type { ImageOutput } from "../lib/outputs";
-import { benchColdBuild } from "./cold-build";
+import { benchColdBuild, HOST_CA } from "./cold-build";
 import { perCell as secondsPerCell, resourceTimer, scanSeconds } from "./supply-chain";
 import { describeStateSize, stateFileOf, stateSize } from "./state-size";
 import { benchStubStacks } from "./stub-stacks";
@@ -101,6 +101,7 @@ export async function benchEngine(matrices: readonly BenchMatrix[], bakeSeconds:
       previewVersions: [],
       bases: [base],
       buildArgs: { PG_PACKAGES: "debian" },
+      caCertificates: HOST_CA,
       signing: { mode: "key", key: join(keys, "cosign.key"), tlogUpload: false, verify: { publicKey: join(keys, "cosign.pub") } },
     }),
     projectDir: ROOT,
