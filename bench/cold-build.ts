@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { stringify } from "yaml";
 import { openStack, scratchProject } from "../engine/workspace";
-import { fmt, type Timing } from "./timing";
+import { fmt, summary } from "./timing";
 
 const ROOT = join(__dirname, "..");
 const BUILDER = "postgres-images";
@@ -47,11 +47,6 @@ function stack(name: string, base: string, version: string): string {
   };
   writeFileSync(join(dir, `Pulumi.${name}.yaml`), stringify({ config: Object.fromEntries(Object.entries(config).map(([k, v]) => [`postgres-images:${k}`, v])) }));
   return dir;
-}
-
-function summary(times: number[]): Timing {
-  const sorted = [...times].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], runs: sorted.length };
 }
 
 /** BENCH_COLD_RUNS turns of each (default 2). */

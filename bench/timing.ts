@@ -33,6 +33,12 @@ export async function timeAsync(fn: () => Promise<unknown>, runs: number): Promi
   return { median: times[Math.floor(times.length / 2)], min: times[0], runs };
 }
 
+/** The median and minimum of measured seconds. */
+export function summary(times: readonly number[]): Timing {
+  const sorted = [...times].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], runs: sorted.length };
+}
+
 export function fmt(t: Timing): string {
   return `${t.median.toFixed(3)} s (min ${t.min.toFixed(3)}, ${t.runs} runs)`;
 }
