@@ -50,12 +50,13 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 
 TRIXIE_PKGS=(docker.io containerd docker-cli docker-buildx cosign)
 BPO_PKGS=(qemu-user qemu-user-binfmt qemu-user-static)
-HOST_PKGS=(docker-registry mmdebstrap arch-test)
+# The shell linter: npm test checks every script with it (test/unit/step-scripts.test.ts).
+HOST_PKGS=(docker-registry mmdebstrap arch-test shellcheck)
 CONFLICTING_PKGS=(docker-ce docker-ce-cli containerd.io podman-docker moby-engine)
 # command -> package that provides it; checked after the install step so a missing tool stops us at once
 declare -A TOOL_PKG=([dockerd]=docker.io [containerd]=containerd [ctr]=containerd [runc]=runc
   [docker]="docker-cli (or any docker client)" [cosign]=cosign [docker-registry]=docker-registry
-  [mmdebstrap]=mmdebstrap [arch-test]=arch-test [qemu-aarch64]=qemu-user)
+  [mmdebstrap]=mmdebstrap [arch-test]=arch-test [qemu-aarch64]=qemu-user [shellcheck]=shellcheck)
 
 # pid-file name -> the binary that process must be running (guards against stale pid files and pid reuse)
 declare -A EXE=([containerd]=/usr/bin/containerd [dockerd]=/usr/sbin/dockerd [registry]=/usr/bin/docker-registry)
