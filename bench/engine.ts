@@ -122,10 +122,10 @@ export async function benchEngine(matrices: readonly BenchMatrix[], bakeSeconds:
   const supply = [...kinds].filter(([k]) => /^(sign|verify|attest|scan)/.test(k)).reduce((a, [, v]) => a + v, 0);
   lines.push(`the tier's stack, cold up, seconds per cell (3 cells x 2 platforms, signed): ${[...kinds].map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}; sign+verify+attest+scan ${supply.toFixed(1)} s = ${(supply / build).toFixed(2)}x the build`);
   const t = await timeAsync(() => tier.up({ continueOnError: true }), RUNS);
-  lines.push(`pulumi up, nothing to do, the tier's stack (3 cells x 2 platforms, signed): ${fmt(t)} (goal: under 10 s: ${t.median < 10 ? "met" : "NOT met"})`);
+  lines.push(`pulumi up, nothing to do, the tier's stack (3 cells x 2 platforms, signed): ${fmt(t)}`);
   const size = stateSize(stateFileOf(process.env.PULUMI_BACKEND_URL, "tier"));
   const signedCell = size.bytes / 3 / 1024;
   lines.push(`  ${describeStateSize(size, 3)} (goal: under 20 KB per signed two-platform cell: ${signedCell < 20 ? "met" : "NOT met"})`);
-  await benchStubStacks(base, say);
+  await benchStubStacks(base, say, keys);
   if (process.env.BENCH_COLD !== "0") await benchColdBuild(base, say);
 }
