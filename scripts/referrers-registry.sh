@@ -38,25 +38,9 @@ source "$ROOT/scripts/lib/go-build.sh"
 
 # Built from this repository, not from a released module: its version is a digest of its sources, so an
 # edit rebuilds it (as scanner.sh does for scan-db).
-registry_version() { cat "$REGISTRY_SRC/go.mod" "$REGISTRY_SRC/go.sum" "$REGISTRY_SRC/main.go" | sha256sum | cut -c1-16; }
+registry_version() { local_version "$REGISTRY_SRC"; }
 
-# The module's go.mod/go.sum pin every dependency (-mod=readonly: nothing is resolved anew); no VCS stamp
-# (it sits in this repository's work tree, whose state is not its version).
-install_registry() {
-  local version logf=$ENGINE_DIR/logs/referrers-registry-build.log t0=$SECONDS
-  version=$(registry_version)
-  stamped "$REGISTRY" "$version" && return 0
-  command -v go >/dev/null || die "go is not installed; the registry is built from Go modules (Go 1.26 or later)"
-  mkdir -p "$ENGINE_DIR/logs" "$(dirname "$REGISTRY")"
-  log "building referrers-registry ($REGISTRY_SRC), log in $logf"
-  (
-    cd "$REGISTRY_SRC" &&
-      GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags "-s -w" -o "$REGISTRY.tmp" . &&
-      mv "$REGISTRY.tmp" "$REGISTRY"
-  ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building referrers-registry failed, see $logf"; }
-  echo "$version" >"$REGISTRY.version"
-  log "built referrers-registry in $((SECONDS - t0)) s"
-}
+install_registry() { go_build_local referrers-registry "$REGISTRY_SRC" "$REGISTRY"; }
 
 # oras's release flags (its Makefile): a tagged release leaves BuildMetadata empty, so `oras version` prints
 # the version its source holds; the commit is not known from the module and stays unset. Its go.mod has no

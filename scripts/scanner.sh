@@ -35,25 +35,9 @@ source "$ROOT/scripts/lib/go-build.sh"
 
 # scan-db is built from this repository, not from a released module: its version is a digest of its
 # sources, so an edit rebuilds it.
-scan_db_version() { cat "$SCAN_DB_SRC/go.mod" "$SCAN_DB_SRC/go.sum" "$SCAN_DB_SRC/main.go" | sha256sum | cut -c1-16; }
+scan_db_version() { local_version "$SCAN_DB_SRC"; }
 
-# The module's own go.mod/go.sum pin every dependency (-mod=readonly: nothing is resolved anew); no VCS
-# stamp (it sits in this repository's work tree, whose state is not its version).
-install_scan_db() {
-  local version logf=$ENGINE_DIR/logs/scan-db.log t0=$SECONDS
-  version=$(scan_db_version)
-  stamped "$SCAN_DB" "$version" && return 0
-  command -v go >/dev/null || die "go is not installed; scan-db is built from Go modules (Go 1.26 or later)"
-  mkdir -p "$ENGINE_DIR/logs" "$BIN"
-  log "building scan-db ($SCAN_DB_SRC), log in $logf"
-  (
-    cd "$SCAN_DB_SRC" &&
-      GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags "-s -w" -o "$SCAN_DB.tmp" . &&
-      mv "$SCAN_DB.tmp" "$SCAN_DB"
-  ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building scan-db failed, see $logf"; }
-  echo "$version" >"$SCAN_DB.version"
-  log "built scan-db in $((SECONDS - t0)) s"
-}
+install_scan_db() { go_build_local scan-db "$SCAN_DB_SRC" "$SCAN_DB"; }
 
 # trivy's release flags (its goreleaser.yml): `-X .../pkg/version/app.ver` without the v, as `trivy version`
 # prints it, and GOEXPERIMENT=jsonv2 (it imports encoding/json/v2, which Go 1.26 builds only under that

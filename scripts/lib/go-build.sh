@@ -36,6 +36,28 @@ go_build() { # name module version package output ldflags [replace...]
 # `export PATH=DIR:…:"$PATH"` for each DIR not on PATH yet, nothing when none is left: a folder already on
 # PATH keeps its place, so what a caller put before it (a wrapper) stays first. The `path` command of the
 # scripts whose tools the engine's steps run (supply-chain.sh, scanner.sh).
+# local_version DIR: the version of a Go program kept in this repository, a digest of its sources (an edit rebuilds it).
+local_version() { cat "$1/go.mod" "$1/go.sum" "$1"/*.go | sha256sum | cut -c1-16; }
+
+# go_build_local NAME DIR OUTPUT: builds the Go program in this repository's DIR into OUTPUT once per version
+# (local_version). Its go.mod/go.sum pin every dependency (-mod=readonly: nothing is resolved anew); no VCS
+# stamp (it sits in this repository's work tree, whose state is not its version).
+go_build_local() {
+  local name=$1 dir=$2 out=$3 version logf=$ENGINE_DIR/logs/$1-build.log t0=$SECONDS
+  version=$(local_version "$dir")
+  stamped "$out" "$version" && return 0
+  command -v go >/dev/null || die "go is not installed; $name is built from Go modules (Go 1.26 or later)"
+  mkdir -p "$ENGINE_DIR/logs" "$(dirname "$out")"
+  log "building $name ($dir), log in $logf"
+  (
+    cd "$dir" &&
+      GOFLAGS="-mod=readonly -buildvcs=false" CGO_ENABLED=0 GOTOOLCHAIN=local go build -trimpath -ldflags "-s -w" -o "$out.tmp" . &&
+      mv "$out.tmp" "$out"
+  ) >"$logf" 2>&1 || { tail -n 20 "$logf" >&2; die "building $name failed, see $logf"; }
+  echo "$version" >"$out.version"
+  log "built $name in $((SECONDS - t0)) s"
+}
+
 path_export() {
   local dirs=() d
   for d in "$@"; do [[ :$PATH: == *":$d:"* ]] || dirs+=("$d"); done
