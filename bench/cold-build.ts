@@ -55,9 +55,12 @@ export async function benchColdBuild(base: string, say: (line: string) => void):
   const version = run("bash", [join(ROOT, "scripts/archive-pg-version.sh"), base, "17"], "archive-pg-version.sh").trim();
   const bakeTimes: number[] = [];
   const upTimes: number[] = [];
+  // Stack names of their own: a name used by an earlier bench run would select that run's stack, whose images
+  // exist, and time a no-change up (it did: "pulumi up 11.7 s" against bake's 104 s).
+  const run0 = Date.now().toString(36);
   for (let turn = 0; turn < turns; turn++) {
     // bake: the same matrix as a bake file, pushed by tag.
-    const name = `cold${turn}`;
+    const name = `cold${turn}-${run0}`;
     const bakeDir = stack(name, base, version);
     const file = join(bakeDir, "bake.json");
     const fd = openSync(file, "w");
@@ -75,13 +78,16 @@ export async function benchColdBuild(base: string, say: (line: string) => void):
     run("docker", ["buildx", "bake", "--builder", BUILDER, "-f", file, "--allow", `fs.read=${dirname(HOST_CA)}`, "--push"], "docker buildx bake --push");
     bakeTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
 
-    const upName = `coldup${turn}`;
+    const upName = `coldup${turn}-${run0}`;
     const s = await openStack({ stack: upName, workDir: stack(upName, base, version), projectDir: ROOT });
     prune();
     t0 = process.hrtime.bigint();
     const r = await s.up({ continueOnError: true });
     upTimes.push(Number(process.hrtime.bigint() - t0) / 1e9);
     if (r.summary.result !== "succeeded") throw new Error(`pulumi up of ${upName}: ${r.summary.result}`);
+    // A cold run creates every resource; fewer means it found a stack already built, and timed nothing.
+    const created = r.summary.resourceChanges?.create ?? 0;
+    if (created < Object.keys(bake.target).length * 2) throw new Error(`pulumi up of ${upName} created ${created} resources for ${Object.keys(bake.target).length} targets: not a cold run`);
     say(`  turn ${turn + 1}: bake --push ${bakeTimes[turn].toFixed(1)} s, pulumi up ${upTimes[turn].toFixed(1)} s`);
   }
   const bake = summary(bakeTimes);

@@ -2,7 +2,7 @@
  * What a Step does (resources/step.ts has the rules): runs its script file, `scripts/steps/NAME.sh`, with its
  * environment, checks it on refresh, decides between a run and an update that runs nothing. The provider
  * serialised into each Step's state only loads this module (compiled, `dist/resources/step-runner.js`), so
- * the state carries about 1.5 KB of provider text per step (twice: inputs and outputs) instead of this code's 6 KB.
+ * the state carries a line of provider text per step (twice: inputs and outputs) instead of this code's 6 KB.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
@@ -27,6 +27,8 @@ export interface StepInputs {
    * tell. Not part of the re-run rule (editing it runs nothing).
    */
   readonly check?: ScriptRef;
+  /** The provider's text (resources/step.ts), added by the SDK; the host loads the provider from it. */
+  readonly __provider?: string;
 }
 
 export interface StepOutputs {
@@ -40,6 +42,8 @@ export interface StepOutputs {
   readonly stdout: string;
   /** What the last refresh found missing or changed in the registry ("" or absent: nothing). */
   readonly drift?: string;
+  /** The provider's text when the step last ran or was updated (a state of an older program has a longer one). */
+  readonly __provider?: string;
 }
 
 /** The variable a check reads the step's recorded stdout from. */
@@ -134,7 +138,13 @@ export const stepRunner: Required<Pick<pulumi.dynamic.ResourceProvider<StepInput
     if (!sameList(olds.triggers, news.triggers)) return Promise.resolve({ changes: true, replaces: ["triggers"], deleteBeforeReplace: false });
     // The registry lost or changed what this step made (found by the last refresh): an update that runs it again.
     if ((olds.drift ?? "") !== "") return Promise.resolve({ changes: true, replaces: [], deleteBeforeReplace: false });
-    const changed = !sameJson(olds.script, news.script) || !sameJson(olds.environment, news.environment) || olds.step !== news.step || !sameJson(olds.check, news.check);
+    // A new provider text too (it is kept in the outputs): so the state of an older program, which carried a 1.7 KB one, takes the new one.
+    const changed =
+      !sameJson(olds.script, news.script) ||
+      !sameJson(olds.environment, news.environment) ||
+      olds.step !== news.step ||
+      !sameJson(olds.check, news.check) ||
+      (news.__provider !== undefined && olds.__provider !== news.__provider);
     // A changed secret environment alone is not visible here (it is not among the outputs) and needs no run.
     return Promise.resolve({ changes: changed, replaces: [], deleteBeforeReplace: false });
   },

@@ -32,7 +32,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { ScriptRef, StepScriptName } from "../lib/build/step-script";
-import { currentScriptRef, type StepInputs, type StepOutputs } from "./step-runner";
+import { currentScriptRef } from "./step-runner";
 
 export { PROGRESS_MARKER, STEP_STDOUT_ENV, type StepInputs, type StepOutputs } from "./step-runner";
 
@@ -46,23 +46,16 @@ export const STEP_TYPE = "pulumi-nodejs:dynamic:Resource";
 export const STEP_RUNNER_ENV = "POSTGRES_IMAGES_STEP_RUNNER";
 
 /**
- * The provider, as the SDK serialises it into each Step's state (inputs and outputs both) and runs it in a
- * separate process: only a loader of the runner (resources/step-runner.ts), so every step carries about
- * 1.5 KB of provider text instead of the 6 KB its code took. Everything it uses is inside these functions, and no comment
- * is (the SDK keeps a function's text as it is).
+ * The provider of every Step, as the Node.js SDK's dynamic-provider host loads it: the text of a module whose
+ * `handler()` returns the provider (`requireFromString(props.__provider).handler()`, cached per text). It is
+ * written here rather than serialised from a closure (what `pulumi.dynamic.Resource` does), because the engine
+ * keeps it in every Step's inputs and outputs: 1.7 KB twice per step when serialised, this line now. It only
+ * loads the runner (resources/step-runner.ts), compiled.
  */
-/* eslint-disable @typescript-eslint/no-require-imports -- the runner is loaded at run time by path, in the provider's process */
-function runner(): pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> {
-  const file = process.env.POSTGRES_IMAGES_STEP_RUNNER || `${process.cwd()}/dist/resources/step-runner.js`;
-  return (require(file) as { stepRunner: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> }).stepRunner;
-}
+export const STEP_PROVIDER_MODULE = `exports.handler=()=>require(process.env.${STEP_RUNNER_ENV}||process.cwd()+"/dist/resources/step-runner.js").stepRunner;`;
 
-export const stepProvider: pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs> = {
-  diff: (id, olds, news) => runner().diff!(id, olds, news),
-  create: (inputs) => runner().create(inputs),
-  read: (id, props) => runner().read!(id, props),
-  update: (id, olds, news) => runner().update!(id, olds, news),
-};
+/** The key under which the dynamic-provider host finds the provider's text among a resource's properties. */
+export const PROVIDER_KEY = "__provider";
 
 const refs = new Map<StepScriptName, ScriptRef>();
 
@@ -83,16 +76,29 @@ export interface StepArgs {
   readonly check?: ScriptRef;
 }
 
-/** One step of a cell; see the module comment for when it runs. */
-export class Step extends pulumi.dynamic.Resource {
+/**
+ * One step of a cell; see the module comment for when it runs. A resource of the dynamic provider's type,
+ * served by the SDK's dynamic-provider host like any `pulumi.dynamic.Resource`, with the provider text above.
+ */
+export class Step extends pulumi.CustomResource {
   declare readonly stdout: pulumi.Output<string>;
 
   constructor(name: string, args: StepArgs, opts?: pulumi.CustomResourceOptions) {
     const secretEnvironment = args.secretEnvironment === undefined ? {} : pulumi.secret(args.secretEnvironment);
     super(
-      stepProvider,
+      STEP_TYPE,
       name,
-      { script: args.script, environment: args.environment ?? {}, secretEnvironment, triggers: args.triggers, step: name, check: args.check, stdout: undefined, drift: undefined },
+      {
+        [PROVIDER_KEY]: STEP_PROVIDER_MODULE,
+        script: args.script,
+        environment: args.environment ?? {},
+        secretEnvironment,
+        triggers: args.triggers,
+        step: name,
+        check: args.check,
+        stdout: undefined,
+        drift: undefined,
+      },
       opts,
     );
   }

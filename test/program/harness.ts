@@ -276,7 +276,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
         record("read", state);
         return { id: name, state };
       }
-      // The serialized provider is the same text for every step; it says nothing about what a step does.
+      // The provider text is the same for every step; it says nothing about what a step does.
       delete inputs.__provider;
       const old = previous.get(key);
       if (old !== undefined && canonicalJson(old.inputs) === canonicalJson(inputs)) {

@@ -9,9 +9,9 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
+import { Module } from "node:module";
 import { currentScriptRef, stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
-import { STEP_RUNNER_ENV, stepProvider } from "../../resources/step";
+import { STEP_PROVIDER_MODULE, STEP_RUNNER_ENV } from "../../resources/step";
 
 /** Fakes whose behaviour each case sets: `cosign` and `docker` run the bash text in FAKE_COSIGN / FAKE_DOCKER with their arguments. */
 const FAKES = mkdtempSync(join(tmpdir(), "step-fakes-"));
@@ -132,21 +132,30 @@ describe("step provider", () => {
     assert.deepEqual(written, ["cell-sign: stamp: waiting 20 s for the next minute\n"]);
   });
 
-  it("the provider each Step carries only loads the runner named by its environment, and is small", async () => {
+  it("the provider each Step carries loads the runner named by its environment, as the dynamic-provider host loads it, and is one line", async () => {
+    // The host's own loading: a module compiled from the text, whose handler() is the provider.
+    const mod = new Module("step-provider");
+    (mod as unknown as { _compile(code: string, file: string): void })._compile(STEP_PROVIDER_MODULE, join(tmpdir(), "step-provider.js"));
+    const { handler: provider } = mod.exports as { handler: () => typeof stepRunner };
     const before = process.env[STEP_RUNNER_ENV];
     process.env[STEP_RUNNER_ENV] = join(__dirname, "..", "..", "resources", "step-runner.ts");
     try {
-      assert.equal((await stepProvider.create(INPUTS)).outs?.stdout, "sign --recursive --yes --key k r@sha256:1 pw");
-      assert.deepEqual(await stepProvider.diff!("id", OLDS, INPUTS), { changes: false, replaces: [], deleteBeforeReplace: false });
+      const loaded = provider();
+      assert.equal((await loaded.create(INPUTS)).outs?.stdout, "sign --recursive --yes --key k r@sha256:1 pw");
+      assert.deepEqual(await loaded.diff("id", OLDS, INPUTS), { changes: false, replaces: [], deleteBeforeReplace: false });
     } finally {
       if (before === undefined) delete process.env[STEP_RUNNER_ENV];
       else process.env[STEP_RUNNER_ENV] = before;
     }
-    // What the SDK writes into every Step's inputs and outputs (`__provider`): it was 6.2 KB while it held the runner.
-    // As pulumi.dynamic.Resource serialises it: the provider object itself, not this module's import of it.
-    const provider = stepProvider;
-    const serialized = await pulumi.runtime.serializeFunction(() => provider);
-    assert.ok(serialized.text.length < 2000, `${serialized.text.length} characters`);
-    assert.doesNotMatch(serialized.text, /spawn|readFileSync/);
+    // The engine keeps it in every Step's inputs and outputs: serialised from a closure it was 1.7 KB (6.2 KB while it held the runner).
+    assert.ok(STEP_PROVIDER_MODULE.length < 160, `${STEP_PROVIDER_MODULE.length} characters`);
+  });
+
+  it("a step recorded with another provider text is updated (runs nothing) so its state takes the new one", async () => {
+    const news: StepInputs = { ...INPUTS, __provider: STEP_PROVIDER_MODULE };
+    assert.deepEqual(await stepRunner.diff("id", { ...OLDS, __provider: "exports.handler = __f0; /* 1.7 KB of closure */" }, news), { changes: true, replaces: [], deleteBeforeReplace: false });
+    assert.deepEqual(await stepRunner.diff("id", { ...OLDS, __provider: STEP_PROVIDER_MODULE }, news), { changes: false, replaces: [], deleteBeforeReplace: false });
+    const updated = await stepRunner.update("id", { ...OLDS, __provider: "old" }, news);
+    assert.equal(updated.outs?.stdout, "printed before", "nothing ran");
   });
 });
