@@ -93,13 +93,14 @@ export class PostgresImage extends pulumi.ComponentResource {
     this.digest = image.digest;
     this.ref = imageRef(cell.repository, image.digest);
 
-    // Tags the pushed digest, refusing to move the timestamped tag (lib/build/tag-command.ts), in two steps: the
-    // timestamped tag first (it names this build alone), the rolling tags (`17-minimal-trixie`, ...) only
-    // once the digest is signed, verified and attested, so no one pulls an unsigned image by a moving tag.
-    // Each runs for a new digest or a new set of its tags, or after a refresh found one of them missing or
-    // moved; each prints the digest once its tags resolve to it.
+    // Tags the pushed digest, refusing to move the timestamped tag (lib/build/tag-command.ts). A signed cell
+    // does it in two steps: the timestamped tag first (it names this build alone), the rolling tags
+    // (`17-minimal-trixie`, ...) only once the digest is signed, verified and attested, so no one pulls an
+    // unsigned image by a moving tag. An unsigned cell has nothing to wait for: one step, the timestamped tag
+    // first (a step less per cell). Each runs for a new digest or a new set of its tags, or after a refresh
+    // found one of them missing or moved; each prints the digest once its tags resolve to it.
     const pinned = stamp.apply((s) => timestampedTag(cell, s));
-    const rolling = pulumi.all([stamped.tags, pinned]).apply(([t, p]) => t.filter((x) => x !== p).join("\n"));
+    const rolling = pulumi.all([stamped.tags, pinned]).apply(([t, p]) => t.filter((x) => x !== p));
     const tagStep = (name: string, tags: pulumi.Input<string>, dependsOn: pulumi.Resource[]): Step =>
       new Step(
         name,
@@ -111,24 +112,28 @@ export class PostgresImage extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn },
       );
-    const tagged = tagStep(`${cell.name}-tags`, pinned, []);
     this.platforms = pulumi.output([...cell.platforms]);
 
-    const signature = isSigning(settings.signing)
-      ? signatureCommands(
-          {
-            cell,
-            digest: image.digest,
-            signing: settings.signing,
-            password: args.cosignPassword,
-            provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
-            after: [tagged],
-          },
-          this,
-        )
-      : undefined;
-    const signed = signature === undefined ? [tagged] : [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
-    const rolled = tagStep(`${cell.name}-rolling-tags`, rolling, signed);
+    if (!isSigning(settings.signing)) {
+      const tagged = tagStep(`${cell.name}-tags`, pulumi.all([pinned, rolling]).apply(([p, r]) => [p, ...r].join("\n")), []);
+      this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
+      this.registerOutputs({});
+      return;
+    }
+    const tagged = tagStep(`${cell.name}-tags`, pinned, []);
+    const signature = signatureCommands(
+      {
+        cell,
+        digest: image.digest,
+        signing: settings.signing,
+        password: args.cosignPassword,
+        provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
+        after: [tagged],
+      },
+      this,
+    );
+    const signed = [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
+    const rolled = tagStep(`${cell.name}-rolling-tags`, rolling.apply((r) => r.join("\n")), signed);
     // Listed once every tag names the digest (a cell whose signing failed is not: its rolling tags did not move).
     this.tags = pulumi.all([tagged.stdout, rolled.stdout, stamped.tags]).apply(([, , t]) => [...t]);
 

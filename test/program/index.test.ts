@@ -51,12 +51,12 @@ describe("index.ts", () => {
     assert.equal((await value(index.catalogs)).length, 1);
     // Unsigned: no admission policies.
     assert.deepEqual(await value(index.policies), []);
-    // The component, its Image, its stamp and its two tag steps (signing none: no cosign step).
+    // The component, its Image, its stamp and its tag step (signing none: no cosign step, and the rolling tags
+    // wait for nothing).
     assert.deepEqual(names.sort(), [
       "postgresql-17-minimal-trixie",
       "postgresql-17-minimal-trixie",
       "postgresql-17-minimal-trixie-built-at",
-      "postgresql-17-minimal-trixie-rolling-tags",
       "postgresql-17-minimal-trixie-tags",
     ]);
   });
