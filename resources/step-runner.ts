@@ -1,8 +1,8 @@
 /**
  * What a Step does (resources/step.ts has the rules): runs its script file, `scripts/steps/NAME.sh`, with its
  * environment, checks it on refresh, decides between a run and an update that runs nothing. The provider
- * serialised into each Step's state only loads this module (compiled, `dist/resources/step-runner.js`), so
- * the state carries a line of provider text per step (twice: inputs and outputs) instead of this code's 6 KB.
+ * text each Step's state carries (resources/step.ts, one line, in inputs and outputs) only loads this module
+ * (compiled, `dist/resources/step-runner.js`), not this code's 6 KB.
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
