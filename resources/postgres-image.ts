@@ -117,25 +117,24 @@ export class PostgresImage extends pulumi.ComponentResource {
     if (!isSigning(settings.signing)) {
       const tagged = tagStep(`${cell.name}-tags`, pulumi.all([pinned, rolling]).apply(([p, r]) => [p, ...r].join("\n")), []);
       this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
-      this.registerOutputs({});
-      return;
+    } else {
+      const tagged = tagStep(`${cell.name}-tags`, pinned, []);
+      const signature = signatureCommands(
+        {
+          cell,
+          digest: image.digest,
+          signing: settings.signing,
+          password: args.cosignPassword,
+          provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
+          after: [tagged],
+        },
+        this,
+      );
+      const signed = [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
+      const rolled = tagStep(`${cell.name}-rolling-tags`, rolling.apply((r) => r.join("\n")), signed);
+      // Listed once every tag names the digest (a cell whose signing failed is not: its rolling tags did not move).
+      this.tags = pulumi.all([tagged.stdout, rolled.stdout, stamped.tags]).apply(([, , t]) => [...t]);
     }
-    const tagged = tagStep(`${cell.name}-tags`, pinned, []);
-    const signature = signatureCommands(
-      {
-        cell,
-        digest: image.digest,
-        signing: settings.signing,
-        password: args.cosignPassword,
-        provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
-        after: [tagged],
-      },
-      this,
-    );
-    const signed = [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
-    const rolled = tagStep(`${cell.name}-rolling-tags`, rolling.apply((r) => r.join("\n")), signed);
-    // Listed once every tag names the digest (a cell whose signing failed is not: its rolling tags did not move).
-    this.tags = pulumi.all([tagged.stdout, rolled.stdout, stamped.tags]).apply(([, , t]) => [...t]);
 
     // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering
     // them here too would report a failed cell a second time, as an unhandled exception of the program.

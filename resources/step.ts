@@ -54,9 +54,6 @@ export const STEP_RUNNER_ENV = "POSTGRES_IMAGES_STEP_RUNNER";
  */
 export const STEP_PROVIDER_MODULE = `exports.handler=()=>require(process.env.${STEP_RUNNER_ENV}||process.cwd()+"/dist/resources/step-runner.js").stepRunner;`;
 
-/** The key under which the dynamic-provider host finds the provider's text among a resource's properties. */
-export const PROVIDER_KEY = "__provider";
-
 const refs = new Map<StepScriptName, ScriptRef>();
 
 /** A step script by name, with the hash of its content now (once per program run). */
@@ -89,7 +86,7 @@ export class Step extends pulumi.CustomResource {
       STEP_TYPE,
       name,
       {
-        [PROVIDER_KEY]: STEP_PROVIDER_MODULE,
+        __provider: STEP_PROVIDER_MODULE,
         script: args.script,
         environment: args.environment ?? {},
         secretEnvironment,
