@@ -9,7 +9,8 @@ import type { Settings } from "../lib/config/settings";
 import { parseBuildRecord, STAMP_CHECK_SCRIPT, STAMP_SCRIPT, stampEnvironment } from "../lib/build/stamp-command";
 import { timestampedTag } from "../lib/matrix/naming";
 import { TAG_CHECK_SCRIPT, TAG_ENV, TAG_SCRIPT } from "../lib/build/tag-command";
-import { imageRef, signatureCommands } from "./signature";
+import { PartsStep, type PartArgs } from "./parts-step";
+import { imageRef, signatureParts } from "./signature";
 import { Step, stepScript } from "./step";
 
 export const POSTGRES_IMAGE_TYPE = "postgres-images:index:PostgresImage";
@@ -93,47 +94,53 @@ export class PostgresImage extends pulumi.ComponentResource {
     this.digest = image.digest;
     this.ref = imageRef(cell.repository, image.digest);
 
-    // Tags the pushed digest, refusing to move the timestamped tag (lib/build/tag-command.ts). A signed cell
-    // does it in two steps: the timestamped tag first (it names this build alone), the rolling tags
-    // (`17-minimal-trixie`, ...) only once the digest is signed, verified and attested, so no one pulls an
-    // unsigned image by a moving tag. An unsigned cell has nothing to wait for: one step, the timestamped tag
-    // first (a step less per cell). Each runs for a new digest or a new set of its tags, or after a refresh
-    // found one of them missing or moved; each prints the digest once its tags resolve to it.
+    // Tags the pushed digest, refusing to move the timestamped tag (lib/build/tag-command.ts): the timestamped
+    // tag first (it names this build alone), the rolling tags (`17-minimal-trixie`, ...) last. A signed cell signs,
+    // verifies and attests between the two, so no one pulls an unsigned image by a moving tag; it does it all as
+    // the parts of one step (resources/parts-step.ts: each part recorded as it succeeds, run again only for a new
+    // key or after a refresh found it gone). An unsigned cell has nothing to wait for: one Step pushes every tag.
+    // Each tag part or step runs for a new digest or a new set of its tags, or after a refresh found one of them
+    // missing or moved, and prints the digest once its tags resolve to it.
     const pinned = stamp.apply((s) => timestampedTag(cell, s));
     const rolling = pulumi.all([stamped.tags, pinned]).apply(([t, p]) => t.filter((x) => x !== p));
-    const tagStep = (name: string, tags: pulumi.Input<string>, dependsOn: pulumi.Resource[]): Step =>
-      new Step(
-        name,
+    const tagCheck = stepScript(TAG_CHECK_SCRIPT);
+    this.platforms = pulumi.output([...cell.platforms]);
+
+    if (!isSigning(settings.signing)) {
+      const tags = pulumi.all([pinned, rolling]).apply(([p, r]) => [p, ...r].join("\n"));
+      const tagged = new Step(
+        `${cell.name}-tags`,
         {
           script: stepScript(TAG_SCRIPT),
           environment: { [TAG_ENV.imageRef]: this.ref, [TAG_ENV.digest]: image.digest, [TAG_ENV.pinned]: pinned, [TAG_ENV.tags]: tags },
           triggers: [image.digest, tags],
-          check: stepScript(TAG_CHECK_SCRIPT),
+          check: tagCheck,
         },
-        { parent: this, dependsOn },
+        { parent: this },
       );
-    this.platforms = pulumi.output([...cell.platforms]);
-
-    if (!isSigning(settings.signing)) {
-      const tagged = tagStep(`${cell.name}-tags`, pulumi.all([pinned, rolling]).apply(([p, r]) => [p, ...r].join("\n")), []);
       this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
     } else {
-      const tagged = tagStep(`${cell.name}-tags`, pinned, []);
-      const signature = signatureCommands(
+      const tagPart = (name: string, tags: pulumi.Output<string>): PartArgs => ({ name, script: stepScript(TAG_SCRIPT), check: tagCheck, key: [image.digest, tags], environment: { [TAG_ENV.tags]: tags } });
+      const signature = signatureParts({
+        cell,
+        digest: image.digest,
+        signing: settings.signing,
+        password: args.cosignPassword,
+        provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
+      });
+      const published = new PartsStep(
+        `${cell.name}-publish`,
         {
-          cell,
-          digest: image.digest,
-          signing: settings.signing,
-          password: args.cosignPassword,
-          provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),
-          after: [tagged],
+          triggers: [image.digest],
+          environment: { [TAG_ENV.imageRef]: this.ref, [TAG_ENV.digest]: image.digest, [TAG_ENV.pinned]: pinned },
+          secretEnvironment: signature.secretEnvironment,
+          parts: [tagPart("tags", pinned), ...signature.parts, tagPart("rolling-tags", rolling.apply((r) => r.join("\n")))],
         },
-        this,
+        // A state written before the parts had the timestamped tag as its own Step: this step goes on from it.
+        { parent: this, aliases: [{ name: `${cell.name}-tags` }] },
       );
-      const signed = [signature.sign, ...(signature.verify === undefined ? [] : [signature.verify]), ...signature.attestations];
-      const rolled = tagStep(`${cell.name}-rolling-tags`, rolling.apply((r) => r.join("\n")), signed);
       // Listed once every tag names the digest (a cell whose signing failed is not: its rolling tags did not move).
-      this.tags = pulumi.all([tagged.stdout, rolled.stdout, stamped.tags]).apply(([, , t]) => [...t]);
+      this.tags = pulumi.all([published.done, stamped.tags]).apply(([, t]) => [...t]);
     }
 
     // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering

@@ -13,7 +13,8 @@ import { TAG_CHECK_SCRIPT, TAG_ENV } from "../lib/build/tag-command";
 import type { Settings } from "../lib/config/settings";
 import { SCAN_ENV, SCAN_SCRIPT } from "../lib/scan/scan-command";
 import { PROJECT_DIR } from "./project-dir";
-import { platformSlug, signatureCommands } from "./signature";
+import { PartsStep } from "./parts-step";
+import { platformSlug, signatureParts } from "./signature";
 import { Step, stepScript } from "./step";
 
 export const PROMOTED_IMAGE_TYPE = "postgres-images:index:PromotedImage";
@@ -160,8 +161,14 @@ export class PromotedImage extends pulumi.ComponentResource {
     if (isSigning(settings.signing)) {
       // The production signature is on PROD_REPO@DIGEST; the SBOMs are made again from the promoted image and
       // the testing build's provenance is attested again, so production's attestations carry its own identity.
+      // The parts of one step (resources/parts-step.ts); a state written before the parts had `-sign` as a Step.
       const reattestFrom = { sourceRef: promotion.apply((p) => p.sourceRef), signer: args.testingSigner };
-      signatureCommands({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, after: [promote], reattestFrom }, this);
+      const signature = signatureParts({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, reattestFrom });
+      new PartsStep(
+        `${cell.name}-signature`,
+        { triggers: [testingDigest], environment: { [ENV.imageRef]: this.ref }, secretEnvironment: signature.secretEnvironment, parts: signature.parts },
+        { parent: this, dependsOn: [promote], aliases: [{ name: `${cell.name}-sign` }] },
+      );
     }
 
     // The stack outputs carry these (resources/program.ts, where a failed cell is left out); registering

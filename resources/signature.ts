@@ -15,14 +15,15 @@ import {
 } from "../lib/signing/cosign";
 import type { Cell } from "../lib/matrix/matrix";
 import type { ScriptRef } from "../lib/build/step-script";
-import { Step, stepScript } from "./step";
+import type { PartArgs } from "./parts-step";
+import { stepScript } from "./step";
 
 export interface SignatureArgs {
   readonly cell: Cell;
-  /** The pushed digest; every step runs again when it changes (`triggers`). */
+  /** The pushed digest: each part's key starts with it. */
   readonly digest: pulumi.Output<string>;
   readonly signing: ActiveSigning;
-  /** The cosign key's password (Pulumi secret); only ever placed in the commands' environment. */
+  /** The cosign key's password (Pulumi secret); only ever placed in the signing parts' environment. */
   readonly password?: pulumi.Output<string>;
   /** The SLSA v1 provenance predicate, JSON, of a build: attested on the index. */
   readonly provenance?: pulumi.Output<string>;
@@ -31,14 +32,13 @@ export interface SignatureArgs {
    * stack's signer; the testing build's provenance is read from there, verified, and attested again by this signer.
    */
   readonly reattestFrom?: { readonly sourceRef: pulumi.Output<string>; readonly signer: pulumi.Output<ActiveSigning> };
-  /** Resources the signature waits for (a promotion's copy). */
-  readonly after?: readonly pulumi.Resource[];
 }
 
-export interface SignatureCommands {
-  readonly sign: Step;
-  readonly verify?: Step;
-  readonly attestations: readonly Step[];
+export interface SignatureParts {
+  /** sign, verify (when there is a policy), attest-provenance, attest-sbom-PLATFORM…, in that order. */
+  readonly parts: readonly PartArgs[];
+  /** The password, for the parts marked `secret`. */
+  readonly secretEnvironment: Record<string, pulumi.Input<string>>;
 }
 
 /** `linux/arm/v7` → `linux-arm-v7`, for resource names. */
@@ -55,66 +55,58 @@ export function imageRef(repository: string, digest: pulumi.Output<string>): pul
 }
 
 /**
- * The cosign sign, verify and attest steps of one pushed image, children of `parent`.
+ * The cosign sign, verify and attest parts of one pushed image (resources/parts-step.ts), to be run on
+ * IMAGE_REF = REPO@DIGEST (the step's environment).
  *
- * Re-run rule (resources/step.ts: a Step runs when created and when its triggers change, never on
- * another edit): sign and attest run for a new digest or a new signer (mode, key, Fulcio, Rekor, tlog),
- * so rotating the password or editing a script re-signs nothing; verify runs for a new digest, signer or
- * verification policy (docs/engine-notes.md has the table). A run that fails records nothing, so the next `pulumi up` runs it again for the
- * same digest.
+ * Re-run rule: sign and attest run for a new digest or a new signer (mode, key, Fulcio, Rekor, tlog), so
+ * rotating the password or editing a script re-signs nothing; verify runs for a new digest, signer or
+ * verification policy, and after a signature made again (docs/engine-notes.md has the table). A part that
+ * fails is not recorded, so the next `pulumi up` runs it again for the same digest.
  */
-export function signatureCommands(args: SignatureArgs, parent: pulumi.Resource): SignatureCommands {
+export function signatureParts(args: SignatureArgs): SignatureParts {
   const { cell, digest, signing } = args;
-  const ref = imageRef(cell.repository, digest);
-  const secretEnv: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
+  const secretEnvironment: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
   // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts do not.
   const signer = canonicalJson(signerIdentity(signing));
 
-  // Only steps that sign get the password; `verify` needs none.
-  // On refresh each step checks that what it made is still in the registry (lib/signing/cosign.ts PRESENCE_CHECKS).
-  // Signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
-  const signatureCheck = stepScript(PRESENCE_CHECKS.signature);
-  const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance);
-  const sbomCheck = stepScript(PRESENCE_CHECKS.sbom);
-  const make = (name: string, c: CosignCommand, extra: Record<string, pulumi.Input<string>>, secret: Record<string, pulumi.Input<string>>, triggers: string[], dependsOn: pulumi.Resource[], check: ScriptRef): Step =>
-    new Step(
-      name,
-      { script: stepScript(c.script), environment: { ...c.environment, [ENV.imageRef]: ref, ...extra }, ...(Object.keys(secret).length === 0 ? {} : { secretEnvironment: secret }), triggers: [digest, ...triggers], check },
-      { parent, dependsOn },
-    );
+  // On refresh each part checks that what it made is still in the registry (lib/signing/cosign.ts PRESENCE_CHECKS):
+  // signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
+  // Only parts that sign get the password; `verify` needs none.
+  const part = (name: string, c: CosignCommand, check: ScriptRef | undefined, extra: Record<string, pulumi.Input<string>> = {}): PartArgs => ({
+    name,
+    script: stepScript(c.script),
+    ...(check === undefined ? {} : { check }),
+    key: [digest, signer],
+    environment: { ...c.environment, ...extra },
+    secret: true,
+  });
 
-  const sign = make(`${cell.name}-sign`, signCommand(signing), {}, secretEnv, [signer], [...(args.after ?? [])], signatureCheck);
+  const parts: PartArgs[] = [part("sign", signCommand(signing), stepScript(PRESENCE_CHECKS.signature))];
   const v = verifyCommand(signing);
   // Verification runs again for a new signature (digest, signer), a new policy, or a signature made again.
-  const verify = v === undefined ? undefined : make(`${cell.name}-verify`, v, {}, {}, [signer, canonicalJson(v.policy)], [sign], signatureCheck);
-  // One after the other: `cosign attest` reads the digest's attestation manifest, adds its layer and
-  // pushes it back, so two at once can each push a manifest without the other's (seen in the tier: a
-  // platform's SBOM lost when two syft scans ended together).
-  let provenance: Step;
+  if (v !== undefined) parts.push({ name: "verify", script: stepScript(v.script), key: [digest, signer, canonicalJson(v.policy)], environment: v.environment, after: ["sign"] });
+  // One after the other (the order of the parts): `cosign attest` reads the digest's attestation manifest, adds
+  // its layer and pushes it back, so two at once can each push a manifest without the other's (seen in the
+  // tier: a platform's SBOM lost when two syft scans ended together).
+  const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance);
   if (args.provenance !== undefined) {
-    provenance = make(`${cell.name}-attest-provenance`, attestProvenanceCommand(signing), { [ENV.predicate]: args.provenance }, secretEnv, [signer], [sign], provenanceCheck);
+    parts.push(part("attest-provenance", attestProvenanceCommand(signing), provenanceCheck, { [ENV.predicate]: args.provenance }));
   } else if (args.reattestFrom !== undefined) {
     const { sourceRef, signer: testingSigner } = args.reattestFrom;
     const command = testingSigner.apply((t) => reattestProvenanceCommand(signing, t));
-    provenance = new Step(
-      `${cell.name}-attest-provenance`,
-      {
-        script: command.apply((c) => stepScript(c.script)),
-        environment: pulumi.all([command, ref, sourceRef]).apply(([c, r, src]) => ({ ...c.environment, [ENV.imageRef]: r, [ENV.sourceRef]: src })),
-        ...(Object.keys(secretEnv).length === 0 ? {} : { secretEnvironment: secretEnv }),
-        triggers: [digest, signer],
-        check: provenanceCheck,
-      },
-      { parent, dependsOn: [sign] },
-    );
+    parts.push({
+      name: "attest-provenance",
+      script: command.apply((c) => stepScript(c.script)),
+      check: provenanceCheck,
+      key: [digest, signer],
+      environment: pulumi.all([command, sourceRef]).apply(([c, src]) => ({ ...c.environment, [ENV.sourceRef]: src })),
+      secret: true,
+    });
   } else {
-    throw new Error(`${cell.name}: signatureCommands needs the build's provenance or the testing image to read it from`);
+    throw new Error(`${cell.name}: signatureParts needs the build's provenance or the testing image to read it from`);
   }
-  const attestations: Step[] = [provenance];
-  for (const p of cell.platforms) {
-    const previous = attestations[attestations.length - 1];
-    attestations.push(make(`${cell.name}-attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), { [ENV.platform]: p }, secretEnv, [signer], [sign, previous], sbomCheck));
-  }
-  return { sign, verify, attestations };
+  const sbomCheck = stepScript(PRESENCE_CHECKS.sbom);
+  for (const p of cell.platforms) parts.push(part(`attest-sbom-${platformSlug(p)}`, attestSbomCommand(signing), sbomCheck, { [ENV.platform]: p }));
+  return { parts, secretEnvironment };
 }

@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { isScriptRef, scriptHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
+import { hasParts, partsProvider, type PartsInputs, type PartsOutputs } from "./parts-runner";
 import { PROJECT_DIR } from "./project-dir";
 
 export interface StepInputs {
@@ -133,7 +134,7 @@ function definition(news: StepInputs): Omit<StepOutputs, "stdout"> {
   return { script: news.script, environment: news.environment, triggers: news.triggers, step: news.step, ...(news.check === undefined ? {} : { check: news.check }) };
 }
 
-export const stepRunner: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs>, "diff" | "create" | "read" | "update">> = {
+const singleStep: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, StepOutputs>, "diff" | "create" | "read" | "update">> = {
   diff(_id: string, olds: StepOutputs, news: StepInputs): Promise<pulumi.dynamic.DiffResult> {
     if (!sameList(olds.triggers, news.triggers)) return Promise.resolve({ changes: true, replaces: ["triggers"], deleteBeforeReplace: false });
     // The registry lost or changed what this step made (found by the last refresh): an update that runs it again.
@@ -178,4 +179,22 @@ export const stepRunner: Required<Pick<pulumi.dynamic.ResourceProvider<StepInput
     if (r.status !== "ok") throw failure(news.step, r);
     return { outs: { ...definition(news), stdout: r.stdout.replace(/\n$/, "") } };
   },
+};
+
+/** A step made of parts (resources/parts-step.ts), its scripts run by bash like a Step's. */
+export const partsRunner = partsProvider((label, script, env) => runBash(label, script, env));
+
+type AnyInputs = StepInputs | PartsInputs;
+type AnyOutputs = StepOutputs | PartsOutputs;
+
+/**
+ * The one provider of Steps and steps made of parts (one provider text for both): each call goes to the kind
+ * the new inputs (or, for a refresh, the recorded outputs) belong to. A step made of parts aliased from a Step
+ * gets that Step's outputs as its olds (resources/parts-runner.ts reads them).
+ */
+export const stepRunner: Required<Pick<pulumi.dynamic.ResourceProvider<AnyInputs, AnyOutputs>, "diff" | "create" | "read" | "update">> = {
+  diff: (id, olds, news) => (hasParts(news) ? partsRunner.diff(id, olds as PartsOutputs, news as PartsInputs) : singleStep.diff(id, olds as StepOutputs, news as StepInputs)),
+  create: (inputs) => (hasParts(inputs) ? partsRunner.create(inputs as PartsInputs) : singleStep.create(inputs as StepInputs)),
+  read: (id, props) => (hasParts(props) ? partsRunner.read(id, props as PartsOutputs) : singleStep.read(id, props as StepOutputs)),
+  update: (id, olds, news) => (hasParts(news) ? partsRunner.update(id, olds as PartsOutputs, news as PartsInputs) : singleStep.update(id, olds as StepOutputs, news as StepInputs)),
 };

@@ -10,7 +10,7 @@ import { before, describe, it } from "node:test";
 import { parseCsvRecord } from "../../lib/build/csv";
 import { TAG_SCRIPT } from "../../lib/build/tag-command";
 import { POSTGRES_IMAGE_TYPE, STAMP_COMMAND } from "../../resources/postgres-image";
-import { byName, COMMAND_TYPE, evaluate, scriptName, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, scriptName, partsOf, GOLDEN_DIR, GOLDEN_TIME, goldenConfig, IMAGE_TYPE, type Evaluation } from "./harness";
 import type { BakeFile } from "../../lib/matrix/bake";
 
 /** The repository every tag of a fixture target names (`REPO:TAG` → `REPO`), read from the fixture itself. */
@@ -95,23 +95,25 @@ describe("golden stack under mocks", () => {
       const pinned = timestampedOf(t.tags);
       const rolling = t.tags.filter((x) => x !== pinned);
       assert.equal(rolling.length, t.tags.length - 1, `${name}: one timestamped tag`);
-      for (const [stepName, tags] of [
-        [`${name}-tags`, [pinned]],
-        [`${name}-rolling-tags`, rolling],
+      const publish = commands.get(`${name}-publish`);
+      assert.ok(publish, `${name}-publish`);
+      assert.deepEqual(publish.inputs.triggers, [digest], `${name}: every part runs again for a new digest`);
+      assert.ok(publish.dependencies.includes(`${IMAGE_TYPE}::${name}`), `${name}: tags what the Image pushed`);
+      const parts = partsOf(publish);
+      const names = [...parts.keys()];
+      assert.equal(names[0], "tags", `${name}: the timestamped tag first`);
+      assert.equal(names[names.length - 1], "rolling-tags", `${name}: the rolling tags once every other part (sign, attest) is done`);
+      for (const [partName, tags] of [
+        ["tags", [pinned]],
+        ["rolling-tags", rolling],
       ] as const) {
-        const step = commands.get(stepName);
-        assert.ok(step, stepName);
-        assert.equal(scriptName(step), TAG_SCRIPT, stepName);
-        assert.deepEqual(step.inputs.environment, { IMAGE_REF: `${repo}@${digest}`, DIGEST: digest, PINNED_TAG: pinned, TAGS: tags.join("\n") }, `${stepName}: its tags, one per line, and the timestamped one pinned`);
-        assert.deepEqual(step.inputs.triggers, [digest, tags.join("\n")], `${stepName}: tagged again for a new digest or new tags`);
-        assert.ok(step.dependencies.includes(`${IMAGE_TYPE}::${name}`), `${stepName}: tags what the Image pushed`);
-        // The harness's tag step prints DIGEST, as the real one does once every tag resolves to it.
-        assert.equal(step.outputs.stdout, digest, stepName);
-      }
-      // The rolling tags wait for every signing step of the cell.
-      const rollingDeps = commands.get(`${name}-rolling-tags`)!.dependencies;
-      for (const step of [...commands.keys()].filter((k) => k.startsWith(`${name}-sign`) || k.startsWith(`${name}-attest-`) || k === `${name}-verify`)) {
-        assert.ok(rollingDeps.includes(`${COMMAND_TYPE}::${step}`), `${name}: rolling tags after ${step}`);
+        const part = parts.get(partName)!;
+        assert.equal(part.script, TAG_SCRIPT, partName);
+        assert.equal(part.check, "check-tags", partName);
+        assert.deepEqual(part.environment, { IMAGE_REF: `${repo}@${digest}`, DIGEST: digest, PINNED_TAG: pinned, TAGS: tags.join("\n") }, `${name} ${partName}: its tags, one per line, and the timestamped one pinned`);
+        assert.deepEqual(part.key, [digest, tags.join("\n")], `${name} ${partName}: tagged again for a new digest or new tags`);
+        // The harness's tag script prints DIGEST, as the real one does once every tag resolves to it.
+        assert.equal((publish.outputs.done as Record<string, { stdout: string }>)[partName].stdout, digest, partName);
       }
     }
     const order = run.executed.map((e) => e.name);
@@ -182,24 +184,27 @@ describe("golden stack under mocks", () => {
     const commands = byName(run, COMMAND_TYPE);
     for (const [name, image] of byName(run, IMAGE_TYPE)) {
       const digest = image.outputs.digest as string;
-      const sign = commands.get(`${name}-sign`);
+      const publish = commands.get(`${name}-publish`)!;
+      const sign = partsOf(publish).get("sign");
       assert.ok(sign, name);
-      assert.equal((sign.inputs.environment as Record<string, string>).IMAGE_REF, `localhost:5000/postgresql-testing@${digest}`, name);
+      assert.equal(sign.environment.IMAGE_REF, `localhost:5000/postgresql-testing@${digest}`, name);
       // Keyless with the default Fulcio and Rekor: the signer's static environment is empty.
-      assert.deepEqual(sign.inputs.triggers, [digest, '{"mode":"keyless","tlogUpload":true}'], name);
-      assert.deepEqual(sign.inputs.secretEnvironment, {}, `${name}: keyless signing has no password`);
-      assert.ok(sign.dependencies.includes(`${COMMAND_TYPE}::${name}-tags`), `${name}: signed after it is tagged`);
-      assert.equal(scriptName(sign), "sign", name);
-      assert.equal((sign.inputs.environment as Record<string, string>).COSIGN_KEY, undefined, `${name}: keyless`);
+      assert.deepEqual(sign.key, [digest, '{"mode":"keyless","tlogUpload":true}'], name);
+      assert.deepEqual(publish.inputs.secretEnvironment, {}, `${name}: keyless signing has no password`);
+      assert.ok([...partsOf(publish).keys()].indexOf("tags") < [...partsOf(publish).keys()].indexOf("sign"), `${name}: signed after it is tagged`);
+      assert.equal(sign.script, "sign", name);
+      assert.equal(sign.check, "check-signatures", name);
+      assert.equal(sign.environment.COSIGN_KEY, undefined, `${name}: keyless`);
     }
   });
 
-  it("registers seven steps per cell: stamp, timestamped tag, sign, provenance, an SBOM per platform, rolling tags (no verify configured)", () => {
+  it("registers two steps per cell, the stamp and one made of seven parts: timestamped tag, sign, provenance, an SBOM per platform, rolling tags (no verify configured)", () => {
     const steps = run.resources.filter((r) => r.type === COMMAND_TYPE);
-    assert.equal(steps.length, expected.group.default.targets.length * 7);
-    const suffixes = ["built-at", "tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64", "rolling-tags"];
-    const expectedNames = expected.group.default.targets.flatMap((name) => suffixes.map((s) => `${name}-${s}`));
-    assert.deepEqual(steps.map((r) => r.name).sort(), expectedNames.sort());
+    assert.equal(steps.length, expected.group.default.targets.length * 2);
+    assert.deepEqual(steps.map((r) => r.name).sort(), expected.group.default.targets.flatMap((name) => [`${name}-built-at`, `${name}-publish`]).sort());
+    for (const name of expected.group.default.targets) {
+      assert.deepEqual([...partsOf(byName(run, COMMAND_TYPE).get(`${name}-publish`)!).keys()], ["tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64", "rolling-tags"], name);
+    }
   });
 
   it("outputs each image by digest and a catalog per type and distro", () => {
@@ -238,7 +243,8 @@ describe("a stack that still lists bullseye", () => {
     const repo = "localhost:5000/postgresql-testing";
     const want = [`${repo}:16-system-bullseye`, `${repo}:16.15-system-bullseye`, `${repo}:16.15-202611020830-system-bullseye`];
     const steps = byName(run, COMMAND_TYPE);
-    const tags = ["postgresql-16-system-bullseye-rolling-tags", "postgresql-16-system-bullseye-tags"].flatMap((n) => (steps.get(n)!.inputs.environment as Record<string, string>).TAGS.split("\n"));
+    const parts = partsOf(steps.get("postgresql-16-system-bullseye-publish")!);
+    const tags = ["rolling-tags", "tags"].flatMap((n) => parts.get(n)!.environment.TAGS.split("\n"));
     assert.deepEqual(tags, want);
     assert.deepEqual(run.outputs!.images["postgresql-16-system-bullseye"].tags, want);
     for (const [name, image] of Object.entries(run.outputs!.images)) {

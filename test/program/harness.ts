@@ -39,6 +39,7 @@ import { readProgramInputs } from "../../resources/config";
 import { postgresImages } from "../../resources/program";
 import { Step, STEP_TYPE, stepScript } from "../../resources/step";
 import { stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
+import { hasParts, PartFailed, partsProvider, type PartsInputs, type PartsOutputs, type RunScript } from "../../resources/parts-runner";
 
 export { ROOT, GOLDEN_DIR };
 export const IMAGE_TYPE = "docker-build:index:Image";
@@ -72,6 +73,8 @@ export type Props = Record<string, unknown>;
 interface StoredResource {
   readonly inputs: Props;
   readonly outputs: Props;
+  /** Recorded by a failed create or update (a step made of parts keeps the parts done): the engine updates it next time, whatever its inputs. */
+  readonly initErrors?: boolean;
 }
 
 /** What the engine remembers between runs. */
@@ -103,6 +106,38 @@ export function scriptName(r: { readonly inputs: Record<string, unknown> }): str
   assert.deepEqual(Object.keys(s).sort(), ["name", "sha256"], "a Step records its script by name and hash, not its text");
   assert.match(String(s.sha256), /^[0-9a-f]{64}$/);
   return String(s.name);
+}
+
+/** One part of a step made of parts (resources/parts-step.ts) as registered, its environment with the step's. */
+export interface PartView {
+  readonly name: string;
+  readonly script: string;
+  readonly check?: string;
+  readonly key: readonly string[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly secret: boolean;
+  readonly after: readonly string[];
+}
+
+/** The parts of a step made of parts, in order, by name (after checking each records its scripts by name and hash). */
+export function partsOf(r: ResourceRecord): Map<string, PartView> {
+  const shared = (r.inputs.environment ?? {}) as Record<string, string>;
+  const parts = r.inputs.parts as { name: string; script: unknown; check?: unknown; key: string[]; environment: Record<string, string>; secret?: boolean; after?: string[] }[];
+  assert.ok(Array.isArray(parts), `${r.name} is a step made of parts`);
+  return new Map(
+    parts.map((p) => [
+      p.name,
+      {
+        name: p.name,
+        script: scriptName({ inputs: { script: p.script } }),
+        check: p.check === undefined ? undefined : scriptName({ inputs: { script: p.check } }),
+        key: p.key,
+        environment: { ...shared, ...p.environment },
+        secret: p.secret === true,
+        after: p.after ?? [],
+      },
+    ]),
+  );
 }
 
 export interface ExecutedCommand {
@@ -249,6 +284,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
   const records = new Map<string, ResourceRecord>();
   const requests = new Map<string, RequestInfo>();
   const executed: ExecutedCommand[] = [];
+  const partial = new Map<string, StoredResource>();
   const builds: string[] = [];
   const errors: Error[] = [];
 
@@ -279,13 +315,35 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
       // The provider text is the same for every step; it says nothing about what a step does.
       delete inputs.__provider;
       const old = previous.get(key);
-      if (old !== undefined && canonicalJson(old.inputs) === canonicalJson(inputs)) {
+      if (old !== undefined && old.initErrors !== true && canonicalJson(old.inputs) === canonicalJson(inputs)) {
         record("same", old.outputs);
         return { id: `${args.name}-id`, state: old.outputs };
       }
       let action: Action = old === undefined ? "create" : "update";
       const failed = options.fail?.(args.type, args.name) ?? false;
       let outputs: Props;
+      if (args.type === COMMAND_TYPE && hasParts(inputs)) {
+        // A step made of parts: the real provider decides and records; its scripts are faked (fakePart).
+        const news = inputs as unknown as PartsInputs;
+        const provider = partsProvider(fakePart(news, executed, (name) => failed || (options.fail?.(args.type, name) ?? false)));
+        const diff = old === undefined ? undefined : await stepRunner.diff(`${args.name}-id`, old.outputs as unknown as PartsOutputs, news);
+        if (diff !== undefined && diff.changes === false && old!.initErrors !== true) {
+          record("same", old!.outputs);
+          return { id: `${args.name}-id`, state: old!.outputs };
+        }
+        const replace = diff === undefined || (diff.replaces ?? []).length > 0;
+        try {
+          const outs = replace ? (await provider.create(news)).outs : (await provider.update(`${args.name}-id`, old!.outputs as unknown as PartsOutputs, news)).outs;
+          outputs = outs as unknown as Props;
+        } catch (e) {
+          if (!(e instanceof PartFailed)) throw e;
+          record("failed", e.properties as unknown as Props);
+          partial.set(key, { inputs, outputs: e.properties as unknown as Props, initErrors: true });
+          throw new Error(e.message);
+        }
+        record(replace ? "create" : "update", outputs);
+        return { id: `${args.name}-id`, state: outputs };
+      }
       if (args.type === COMMAND_TYPE) {
         // The step provider's own diff decides, as the engine asks it: replace (run) or update (no run).
         const diff = old === undefined ? undefined : await stepRunner.diff(`${args.name}-id`, old.outputs as unknown as StepOutputs, inputs as unknown as StepInputs);
@@ -388,6 +446,7 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
   for (const r of records.values()) {
     if (r.action !== "component" && r.action !== "failed" && r.action !== "read") next.set(r.key, { inputs: r.inputs, outputs: r.outputs });
   }
+  for (const [k, p] of partial) next.set(k, p);
   const deleted = ok ? [...previous.keys()].filter((k) => !next.has(k)) : [];
   return {
     ok,
@@ -400,6 +459,26 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
     outputs: ok ? outputs : undefined,
     state: { resources: next },
     timings: { inputsMs: t1 - t0, programMs: t2 - t1, settleMs: t3 - t2, totalMs: t3 - t0 },
+  };
+}
+
+/**
+ * The scripts of a step made of parts, faked: each part that runs is recorded as executed under `CELL-PART` (the
+ * name its own Step had), with its environment without the secret one; a tag part prints its DIGEST; a check
+ * finds nothing in the (fake) registry, so an unrecorded part runs; `fail(CELL-PART)` makes a part fail.
+ */
+function fakePart(inputs: PartsInputs, executed: ExecutedCommand[], fail: (name: string) => boolean): RunScript {
+  const cell = inputs.step.replace(/-(publish|signature)$/, "");
+  const secret = new Set(Object.keys(inputs.secretEnvironment ?? {}));
+  return (label, script, env) => {
+    const m = /^.*?: (.+?)( \(check\))?$/.exec(label);
+    if (m === null) throw new Error(`unexpected part label ${label}`);
+    if (m[2] !== undefined) return Promise.resolve({ status: "ok", stdout: `${m[1]}: not in the registry\n`, stderr: "" });
+    const name = `${cell}-${m[1]}`;
+    const failed = fail(name);
+    executed.push({ name, create: script.name, environment: Object.fromEntries(Object.entries(env).filter(([k]) => !secret.has(k))), failed });
+    if (failed) return Promise.resolve({ status: "status 1", stdout: "", stderr: `${name}: the command exited with status 1` });
+    return Promise.resolve({ status: "ok", stdout: script.name === "tag" ? `${env.DIGEST ?? ""}\n` : "", stderr: "" });
   };
 }
 

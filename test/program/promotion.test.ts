@@ -7,7 +7,7 @@
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { byName, COMMAND_TYPE, evaluate, scriptName, IMAGE_TYPE, STACK_REFERENCE_TYPE, type Evaluation, type ProgramOutputValues, type ResourceRecord } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, partsOf, scriptName, IMAGE_TYPE, STACK_REFERENCE_TYPE, type Evaluation, type ProgramOutputValues, type ResourceRecord } from "./harness";
 
 const REGISTRY = "registry.internal:5000/pg";
 const TESTING_REPO = `${REGISTRY}/postgresql-testing`;
@@ -111,27 +111,29 @@ describe("promotion testing → production", () => {
     const commands = byName(first, COMMAND_TYPE);
     for (const cell of CELLS) {
       const digest = testing.images[cell].digest;
-      for (const suffix of ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"]) {
-        const c = commands.get(`${cell}-${suffix}`);
-        assert.ok(c, `${cell}-${suffix}`);
-        assert.equal(env(c).IMAGE_REF, `${PROD_REPO}@${digest}`, c.name);
+      const step = commands.get(`${cell}-signature`);
+      assert.ok(step, `${cell}-signature`);
+      assert.equal(step.parent, `postgres-images:index:PromotedImage::${cell}`);
+      assert.deepEqual(step.inputs.triggers, [digest]);
+      assert.ok(step.dependencies.includes(`${COMMAND_TYPE}::${cell}-promote`), `${cell}: signed once the copy is done`);
+      assert.deepEqual(step.inputs.secretEnvironment, { COSIGN_PASSWORD: PASSWORD });
+      const parts = partsOf(step);
+      assert.deepEqual([...parts.keys()], ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"], cell);
+      for (const part of parts.values()) {
+        assert.equal(part.environment.IMAGE_REF, `${PROD_REPO}@${digest}`, part.name);
         // The testing digest, the production signer, and for verify its policy too.
         const signer = '{"COSIGN_KEY":"awskms://alias/cosign","mode":"key","tlogUpload":false}';
-        assert.deepEqual(c.inputs.triggers, suffix === "verify" ? [digest, signer, '{"VERIFY_KEY":"cosign.pub"}'] : [digest, signer], c.name);
-        assert.equal(c.parent, `postgres-images:index:PromotedImage::${cell}`);
+        assert.deepEqual(part.key, part.name === "verify" ? [digest, signer, '{"VERIFY_KEY":"cosign.pub"}'] : [digest, signer], part.name);
+        assert.equal(part.environment.COSIGN_PASSWORD, undefined, "the password is only in the secret environment");
+        assert.equal(part.secret, part.name !== "verify", `${part.name}: only the parts that sign get the password`);
       }
-      const sign = commands.get(`${cell}-sign`)!;
-      assert.ok(sign.dependencies.includes(`${COMMAND_TYPE}::${cell}-promote`), `${cell}: sign waits for the copy`);
-      assert.deepEqual(sign.inputs.secretEnvironment, { COSIGN_PASSWORD: PASSWORD });
-      assert.equal(env(sign).COSIGN_PASSWORD, undefined, "the password is only in the secret environment");
-      const provenance = commands.get(`${cell}-attest-provenance`)!;
-      assert.ok(provenance.dependencies.includes(`${COMMAND_TYPE}::${cell}-sign`));
-      assert.equal(env(provenance).PREDICATE, undefined, "the testing build's provenance is read from the testing image");
-      assert.equal(env(provenance).SOURCE_REF, env(commands.get(`${cell}-promote`)!).SOURCE_REF, "read from the testing image by digest");
-      assert.equal(scriptName(provenance), "reattest-provenance");
+      const provenance = parts.get("attest-provenance")!;
+      assert.equal(provenance.environment.PREDICATE, undefined, "the testing build's provenance is read from the testing image");
+      assert.equal(provenance.environment.SOURCE_REF, env(commands.get(`${cell}-promote`)!).SOURCE_REF, "read from the testing image by digest");
+      assert.equal(provenance.script, "reattest-provenance");
       // Verified against the testing signer (TESTING_…), signed again by the production one.
       assert.deepEqual(
-        Object.fromEntries(Object.entries(env(provenance)).filter(([k]) => !["IMAGE_REF", "SOURCE_REF"].includes(k))),
+        Object.fromEntries(Object.entries(provenance.environment).filter(([k]) => !["IMAGE_REF", "SOURCE_REF"].includes(k))),
         { COSIGN_KEY: "awskms://alias/cosign", TLOG_UPLOAD: "false", TESTING_VERIFY_KEY: "cosign.pub", TESTING_IGNORE_TLOG: "true" },
       );
     }

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { before, describe, it } from "node:test";
-import { byName, COMMAND_TYPE, evaluate, IMAGE_TYPE, type EngineState, type Evaluation, type Props } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, IMAGE_TYPE, partsOf, type EngineState, type Evaluation, type Props } from "./harness";
 
 const REGISTRY = "registry.internal:5000/pg";
 const REPO = `${REGISTRY}/postgresql-testing`;
@@ -27,6 +27,8 @@ const CELLS = ["postgresql-17-minimal-trixie", "postgresql-18-minimal-trixie"];
 /** The steps that sign with the key (and get the password). */
 const SIGNERS = ["sign", "attest-provenance", "attest-sbom-linux-amd64"];
 const ALL_STEPS = ["built-at", "tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"];
+/** The Steps of a signed cell: its stamp and the step whose parts are the others (resources/parts-step.ts). */
+const RESOURCES = ["built-at", "publish"];
 
 interface Stored {
   readonly inputs: Props;
@@ -61,25 +63,36 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
   it("a recorded script that differs from the program's (an edited script) is updated in state and runs nothing", async () => {
     const OLD_SCRIPT = "set -eu\necho 'an older version of this step'";
     const PRINTED = "printed by the last run";
-    // Every step was recorded with another script; the sign steps also with what their last run printed.
+    // Every step was recorded with another script (each part of the publish step too); the sign parts also with
+    // what their last run printed.
+    const OLD_REF = { name: "sign", sha256: "0".repeat(64) };
     const state = edited(first.state, (key, r) => {
       if (!key.startsWith(`${COMMAND_TYPE}::`)) return undefined;
-      const stdout = key.endsWith("-sign") ? PRINTED : r.outputs.stdout;
-      return { inputs: { ...r.inputs, script: OLD_SCRIPT }, outputs: { ...r.outputs, script: OLD_SCRIPT, stdout } };
+      if (key.endsWith("-publish")) {
+        const parts = (r.inputs.parts as Props[]).map((p) => ({ ...p, script: { ...OLD_REF, name: (p.script as { name: string }).name } }));
+        const done = { ...(r.outputs.done as Record<string, Props>), sign: { ...(r.outputs.done as Record<string, Props>).sign, stdout: PRINTED } };
+        return { inputs: { ...r.inputs, parts }, outputs: { ...r.outputs, parts, done } };
+      }
+      return { inputs: { ...r.inputs, script: OLD_SCRIPT }, outputs: { ...r.outputs, script: OLD_SCRIPT } };
     });
     const again = await evaluate(CONFIG, { secrets: { cosignPassword: PASSWORD }, state });
     assert.ok(again.ok, again.error?.message);
     assert.deepEqual(again.executed, [], "no stamp, tag, sign, verify or attest step runs for a new script");
     assert.deepEqual(again.builds, []);
     const steps = byName(again, COMMAND_TYPE);
-    assert.deepEqual([...steps.keys()].sort(), names(CELLS, ALL_STEPS));
+    assert.deepEqual([...steps.keys()].sort(), names(CELLS, RESOURCES));
     for (const s of steps.values()) {
       assert.equal(s.action, "update", `${s.name}: an update, not a replacement`);
-      assert.notEqual(s.inputs.script, OLD_SCRIPT, s.name);
-      assert.equal(s.outputs.script, s.inputs.script, `${s.name}: the new script is recorded for the next run`);
+      if (s.name.endsWith("-publish")) {
+        assert.ok((s.inputs.parts as Props[]).every((p) => (p.script as { sha256: string }).sha256 !== OLD_REF.sha256), s.name);
+        assert.deepEqual(s.outputs.parts, s.inputs.parts, `${s.name}: the new scripts are recorded for the next run`);
+      } else {
+        assert.notEqual(s.inputs.script, OLD_SCRIPT, s.name);
+        assert.equal(s.outputs.script, s.inputs.script, `${s.name}: the new script is recorded for the next run`);
+      }
     }
     for (const cell of CELLS) {
-      assert.equal(steps.get(`${cell}-sign`)!.outputs.stdout, PRINTED, `${cell}-sign keeps what its last run printed`);
+      assert.equal((steps.get(`${cell}-publish`)!.outputs.done as Record<string, Props>).sign.stdout, PRINTED, `${cell}: sign keeps what its last run printed`);
       assert.equal(steps.get(`${cell}-built-at`)!.outputs.stdout, first.state.resources.get(stepKey(cell, "built-at"))!.outputs.stdout, `${cell}: the build time is kept`);
     }
     assert.deepEqual(again.outputs, first.outputs, "same build times, digests and tags");
@@ -122,7 +135,7 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     assert.ok(rotated.ok, rotated.error?.message);
     assert.deepEqual(rotated.executed, [], "rotating the password signs nothing again");
     assert.deepEqual(rotated.builds, []);
-    for (const key of names(CELLS, SIGNERS).map((n) => `${COMMAND_TYPE}::${n}`)) {
+    for (const key of names(CELLS, ["publish"]).map((n) => `${COMMAND_TYPE}::${n}`)) {
       assert.deepEqual(rotated.state.resources.get(key)!.inputs.secretEnvironment, { COSIGN_PASSWORD: ROTATED }, `${key}: the new password is kept for the next run`);
     }
     assert.deepEqual(rotated.outputs, first.outputs);
@@ -131,7 +144,8 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     const rekeyed = await evaluate({ ...CONFIG, signing: { ...SIGNING, key: "awskms://alias/cosign-next" } }, { secrets: { cosignPassword: ROTATED }, state: rotated.state });
     assert.ok(rekeyed.ok, rekeyed.error?.message);
     const steps = byName(rekeyed, COMMAND_TYPE);
-    for (const name of names(CELLS, SIGNERS)) assert.deepEqual(steps.get(name)!.inputs.secretEnvironment, { COSIGN_PASSWORD: ROTATED }, name);
+    for (const name of names(CELLS, ["publish"])) assert.deepEqual(steps.get(name)!.inputs.secretEnvironment, { COSIGN_PASSWORD: ROTATED }, name);
+    for (const cell of CELLS) assert.deepEqual(rekeyed.executed.filter((e) => e.name.startsWith(`${cell}-`) && SIGNERS.some((x) => e.name.endsWith(`-${x}`))).map((e) => e.name).sort(), names([cell], SIGNERS), `${cell}: the parts that sign ran (with the password)`);
   });
 
   it("a new signing key signs, attests and verifies every digest again; nothing is built, stamped or tagged again", async () => {
@@ -150,9 +164,9 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
       assert.equal(e.environment.IMAGE_REF, `${REPO}@${digest}`, `${e.name}: the same digest, signed by the new key`);
     }
     const steps = byName(rekeyed, COMMAND_TYPE);
-    for (const name of names(CELLS, SIGNERS)) {
-      const cell = CELLS.find((c) => name.startsWith(`${c}-`))!;
-      assert.deepEqual(steps.get(name)!.inputs.triggers, [images.get(cell)!.outputs.digest, `{"COSIGN_KEY":"${NEXT_KEY}","mode":"key","tlogUpload":false}`], name);
+    for (const cell of CELLS) {
+      const parts = partsOf(steps.get(`${cell}-publish`)!);
+      for (const name of SIGNERS) assert.deepEqual(parts.get(name)!.key, [images.get(cell)!.outputs.digest, `{"COSIGN_KEY":"${NEXT_KEY}","mode":"key","tlogUpload":false}`], `${cell} ${name}`);
     }
     // Same images, build times and tags; only the exported signer names the new key.
     assert.deepEqual({ ...rekeyed.outputs!, signer: undefined }, { ...first.outputs!, signer: undefined });

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { canonicalJson } from "../../lib/build/definition";
-import { byName, COMMAND_TYPE, evaluate, scriptName, IMAGE_TYPE, type Evaluation, type ResourceRecord } from "./harness";
+import { byName, COMMAND_TYPE, evaluate, partsOf, scriptName, IMAGE_TYPE, type Evaluation, type PartView, type ResourceRecord } from "./harness";
 
 const PASSWORD = "correct horse battery staple, \"quoted\" $(not run)";
 
@@ -19,8 +19,9 @@ const SMALL = {
 };
 const REPO = "registry.internal:5000/pg/postgresql-testing";
 
-function commands(run: Evaluation, suffix: string): ResourceRecord[] {
-  return run.resources.filter((r) => r.type === COMMAND_TYPE && r.name.endsWith(suffix));
+/** Each signed cell's parts named `part` (resources/parts-step.ts), by cell. */
+function parts(run: Evaluation, part: string): PartView[] {
+  return run.resources.filter((r) => r.type === COMMAND_TYPE && r.name.endsWith("-publish")).flatMap((r) => [...partsOf(r).values()].filter((p) => p.name === part));
 }
 
 function env(r: ResourceRecord): Record<string, string> {
@@ -53,51 +54,46 @@ describe("signing with a key", () => {
     for (const [name, image] of images) {
       const digest = image.outputs.digest as string;
       assert.match(digest, /^sha256:[0-9a-f]{64}$/);
-      const expectedNames = [`${name}-sign`, `${name}-verify`, `${name}-attest-provenance`, `${name}-attest-sbom-linux-amd64`, `${name}-attest-sbom-linux-arm64`];
-      for (const cname of expectedNames) {
-        const c = all.get(cname);
-        assert.ok(c, cname);
-        assert.equal(env(c).IMAGE_REF, `${REPO}@${digest}`, cname);
-        assert.deepEqual(c.inputs.triggers, cname.endsWith("-verify") ? [digest, SIGNER, POLICY] : [digest, SIGNER], `${cname} runs again for a new digest or a new signer/policy`);
-        assert.equal(scriptName(c), cname.slice(name.length + 1).replace(/-linux-.*$/, ""), cname);
-        if (!cname.endsWith("-verify")) assert.equal(env(c).COSIGN_KEY, "awskms://alias/cosign", cname);
-        // Without a transparency log the signing steps need no Rekor; verification is told where it is.
-        assert.equal(env(c).REKOR_URL, cname.endsWith("-verify") ? "https://rekor.internal" : undefined, cname);
-        if (cname !== `${name}-sign`) assert.ok(c.dependencies.includes(`${COMMAND_TYPE}::${name}-sign`), `${cname} waits for the signature`);
+      const publish = all.get(`${name}-publish`)!;
+      const ps = partsOf(publish);
+      assert.deepEqual([...ps.keys()], ["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64", "rolling-tags"], `${name}: signed after the timestamped tag, the attestations one after the other (cosign attest rewrites the digest's attestation manifest), the rolling tags last`);
+      for (const pname of ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"]) {
+        const c = ps.get(pname)!;
+        assert.equal(c.environment.IMAGE_REF, `${REPO}@${digest}`, pname);
+        assert.deepEqual(c.key, pname === "verify" ? [digest, SIGNER, POLICY] : [digest, SIGNER], `${pname} runs again for a new digest or a new signer/policy`);
+        assert.equal(c.script, pname.replace(/-linux-.*$/, ""), pname);
+        if (pname !== "verify") assert.equal(c.environment.COSIGN_KEY, "awskms://alias/cosign", pname);
+        // Without a transparency log the signing parts need no Rekor; verification is told where it is.
+        assert.equal(c.environment.REKOR_URL, pname === "verify" ? "https://rekor.internal" : undefined, pname);
       }
-      assert.ok(all.get(`${name}-sign`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-tags`), `${name}: signed after the tag step`);
-      // The attestations of one digest one after the other: cosign attest rewrites the digest's attestation manifest.
-      assert.ok(all.get(`${name}-attest-sbom-linux-amd64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-provenance`), `${name}: amd64 SBOM after the provenance`);
-      assert.ok(all.get(`${name}-attest-sbom-linux-arm64`)!.dependencies.includes(`${COMMAND_TYPE}::${name}-attest-sbom-linux-amd64`), `${name}: arm64 SBOM after amd64's`);
+      assert.deepEqual(ps.get("verify")!.after, ["sign"], `${name}: a signature made again is verified again`);
       // cosign 3 signs with a key and no transparency log given a signing configuration without one, which
       // scripts/steps/lib/cosign.sh makes when TLOG_UPLOAD is false (test/unit/cosign.test.ts).
-      assert.equal(env(all.get(`${name}-sign`)!).TLOG_UPLOAD, "false");
-      const verify = all.get(`${name}-verify`)!;
-      assert.deepEqual(env(verify), { IMAGE_REF: `${REPO}@${digest}`, VERIFY_KEY: "cosign.pub", REKOR_URL: "https://rekor.internal", IGNORE_TLOG: "true" });
-      const provenance = all.get(`${name}-attest-provenance`)!;
-      const predicate = JSON.parse(env(provenance).PREDICATE) as { buildDefinition: { externalParameters: { target: string; buildArgs: unknown } } };
+      assert.equal(ps.get("sign")!.environment.TLOG_UPLOAD, "false");
+      const verify = ps.get("verify")!;
+      assert.deepEqual(
+        Object.fromEntries(Object.entries(verify.environment).filter(([k]) => !["DIGEST", "PINNED_TAG"].includes(k))),
+        { IMAGE_REF: `${REPO}@${digest}`, VERIFY_KEY: "cosign.pub", REKOR_URL: "https://rekor.internal", IGNORE_TLOG: "true" },
+      );
+      const provenance = ps.get("attest-provenance")!;
+      const predicate = JSON.parse(provenance.environment.PREDICATE) as { buildDefinition: { externalParameters: { target: string; buildArgs: unknown } } };
       assert.equal(predicate.buildDefinition.externalParameters.target, image.inputs.target);
       assert.deepEqual(predicate.buildDefinition.externalParameters.buildArgs, image.inputs.buildArgs);
-      assert.equal(env(all.get(`${name}-attest-sbom-linux-arm64`)!).PLATFORM, "linux/arm64");
+      assert.equal(ps.get("attest-sbom-linux-arm64")!.environment.PLATFORM, "linux/arm64");
     }
   });
 
   it("keeps the password secret: only in the secret environment, marked secret, in no script, output or other input", async () => {
     const run = await evaluate(config, { secrets: { cosignPassword: PASSWORD } });
     assert.ok(run.ok, run.error?.message);
-    const cosign = run.resources.filter((r) => r.type === COMMAND_TYPE && !r.name.endsWith("-built-at") && !r.name.endsWith("-tags"));
-    assert.equal(cosign.length, 4 * 5);
-    for (const v of cosign.filter((c) => c.name.endsWith("-verify"))) {
-      assert.equal(env(v).COSIGN_PASSWORD, undefined, `${v.name}: verifying needs no password`);
-      assert.deepEqual(secretEnv(v), {}, `${v.name}: verifying needs no password`);
-    }
-    const signers = cosign.filter((c) => !c.name.endsWith("-verify"));
-    assert.equal(signers.length, 4 * 4);
+    const signers = run.resources.filter((r) => r.type === COMMAND_TYPE && r.name.endsWith("-publish"));
+    assert.equal(signers.length, 4);
     for (const c of signers) {
+      const ps = [...partsOf(c).values()];
+      assert.deepEqual(ps.filter((p) => p.secret).map((p) => p.name), ["sign", "attest-provenance", "attest-sbom-linux-amd64", "attest-sbom-linux-arm64"], `${c.name}: only the parts that sign get the password (not verify, not the tags)`);
+      for (const p of ps) assert.equal(p.environment.COSIGN_PASSWORD, undefined, `${c.name} ${p.name}: the password is not in the plain environment`);
       assert.deepEqual(secretEnv(c), { COSIGN_PASSWORD: PASSWORD }, c.name);
-      assert.equal(env(c).COSIGN_PASSWORD, undefined, `${c.name}: the password is not in the plain environment`);
       assert.deepEqual(c.secretPaths, ["secretEnvironment"], `${c.name}: the password reaches the engine as a secret, and nothing else does`);
-      assert.ok(!canonicalJson(c.inputs.script).includes(PASSWORD), c.name);
       assert.ok(!canonicalJson({ ...c.inputs, secretEnvironment: {} }).includes("horse"), `${c.name}: the password appears nowhere else`);
       assert.ok(!canonicalJson(c.outputs).includes("horse"), `${c.name}: nor in the recorded outputs`);
     }
@@ -113,19 +109,21 @@ describe("signing modes", () => {
   it("keyless (the default) signs with the CI's identity: no key, no password, Fulcio and Rekor as configured", async () => {
     const run = await evaluate({ ...SMALL, signing: { mode: "keyless", fulcioUrl: "https://fulcio.internal", verify: { identityRegexp: "^https://github.com/org/.*$", issuer: "https://token.actions.githubusercontent.com" } } });
     assert.ok(run.ok, run.error?.message);
-    const signs = commands(run, "-sign");
+    const signs = parts(run, "sign");
     assert.equal(signs.length, 4);
     for (const s of signs) {
-      assert.equal(scriptName(s), "sign");
-      assert.equal(env(s).TLOG_UPLOAD, "true");
-      assert.equal(env(s).COSIGN_KEY, undefined);
-      assert.equal(env(s).COSIGN_PASSWORD, undefined);
-      assert.equal(env(s).FULCIO_URL, "https://fulcio.internal");
+      assert.equal(s.script, "sign");
+      assert.equal(s.environment.TLOG_UPLOAD, "true");
+      assert.equal(s.environment.COSIGN_KEY, undefined);
+      assert.equal(s.environment.COSIGN_PASSWORD, undefined);
+      assert.equal(s.environment.FULCIO_URL, "https://fulcio.internal");
     }
-    for (const v of commands(run, "-verify")) {
-      assert.equal(scriptName(v), "verify");
-      assert.equal(env(v).CERT_OIDC_ISSUER, "https://token.actions.githubusercontent.com");
-      assert.equal(env(v).CERT_IDENTITY_REGEXP, "^https://github.com/org/.*$");
+    const verifies = parts(run, "verify");
+    assert.equal(verifies.length, 4);
+    for (const v of verifies) {
+      assert.equal(v.script, "verify");
+      assert.equal(v.environment.CERT_OIDC_ISSUER, "https://token.actions.githubusercontent.com");
+      assert.equal(v.environment.CERT_IDENTITY_REGEXP, "^https://github.com/org/.*$");
     }
   });
 
@@ -156,7 +154,7 @@ describe("signing modes", () => {
       assert.ok(!raw.includes("annotation-index."), image.name);
       assert.ok(raw.includes("annotation-manifest.org.opencontainers.image.version="), image.name);
     }
-    assert.equal(commands(run, "-attest-sbom-linux-amd64").length, 4);
-    assert.equal(run.resources.filter((r) => r.name.includes("-attest-sbom-")).length, 4);
+    assert.equal(parts(run, "attest-sbom-linux-amd64").length, 4);
+    assert.equal(run.resources.filter((r) => r.name.endsWith("-publish")).flatMap((r) => [...partsOf(r).keys()]).filter((n) => n.startsWith("attest-sbom-")).length, 4);
   });
 });

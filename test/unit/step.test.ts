@@ -141,7 +141,7 @@ describe("step provider", () => {
     process.env[STEP_RUNNER_ENV] = join(__dirname, "..", "..", "resources", "step-runner.ts");
     try {
       const loaded = provider();
-      assert.equal((await loaded.create(INPUTS)).outs?.stdout, "sign --recursive --yes --key k r@sha256:1 pw");
+      assert.equal(((await loaded.create(INPUTS)).outs as StepOutputs | undefined)?.stdout, "sign --recursive --yes --key k r@sha256:1 pw");
       assert.deepEqual(await loaded.diff("id", OLDS, INPUTS), { changes: false, replaces: [], deleteBeforeReplace: false });
     } finally {
       if (before === undefined) delete process.env[STEP_RUNNER_ENV];
@@ -156,6 +156,6 @@ describe("step provider", () => {
     assert.deepEqual(await stepRunner.diff("id", { ...OLDS, __provider: "exports.handler = __f0; /* 1.7 KB of closure */" }, news), { changes: true, replaces: [], deleteBeforeReplace: false });
     assert.deepEqual(await stepRunner.diff("id", { ...OLDS, __provider: STEP_PROVIDER_MODULE }, news), { changes: false, replaces: [], deleteBeforeReplace: false });
     const updated = await stepRunner.update("id", { ...OLDS, __provider: "old" }, news);
-    assert.equal(updated.outs?.stdout, "printed before", "nothing ran");
+    assert.equal((updated.outs as StepOutputs | undefined)?.stdout, "printed before", "nothing ran");
   });
 });

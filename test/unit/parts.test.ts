@@ -1,0 +1,214 @@
+/**
+ * The step made of parts (resources/parts-step.ts, its provider resources/parts-runner.ts), called as the
+ * dynamic-provider host calls it. Most cases run the provider with a scripted fake in place of bash (which
+ * part ran, with which environment, what the registry check said); the last ones run the project's own
+ * scripts through the real provider (resources/step-runner.ts) with a fake `cosign` on PATH.
+ */
+import { strict as assert } from "node:assert";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { keyHash, PartFailed, partsProvider, type Part, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
+import { currentScriptRef, stepRunner } from "../../resources/step-runner";
+
+const D1 = `sha256:${"1".repeat(64)}`;
+const D2 = `sha256:${"2".repeat(64)}`;
+const SIGNER = '{"COSIGN_KEY":"k","mode":"key"}';
+
+function part(name: string, script: Part["script"]["name"], key: string[], extra: Partial<Part> = {}): Part {
+  return { name, script: currentScriptRef(script), key, environment: {}, ...extra };
+}
+
+const PARTS: Part[] = [
+  part("tags", "tag", [D1, "r:17-202611020830"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } }),
+  part("sign", "sign", [D1, SIGNER], { check: currentScriptRef("check-signatures"), secret: true }),
+  part("verify", "verify", [D1, SIGNER, '{"VERIFY_KEY":"k.pub"}'], { after: ["sign"] }),
+  part("attest-sbom-linux-amd64", "attest-sbom", [D1, SIGNER], { check: currentScriptRef("check-sbom"), secret: true, environment: { PLATFORM: "linux/amd64" } }),
+  part("rolling-tags", "tag", [D1, "r:17"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } }),
+];
+const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS };
+
+interface Call {
+  readonly label: string;
+  readonly script: string;
+  readonly env: Record<string, string>;
+}
+
+/**
+ * A fake bash: every call recorded; a check prints "missing" unless `present` names its part; `results` can
+ * end a call (by label) otherwise; a run prints `out LABEL`.
+ */
+function fake(opts: { present?: string[]; results?: Record<string, ScriptRun> } = {}): { run: RunScript; calls: Call[] } {
+  const calls: Call[] = [];
+  const run: RunScript = (label, script, env) => {
+    calls.push({ label, script: script.name, env });
+    const given = opts.results?.[label];
+    if (given !== undefined) return Promise.resolve(given);
+    const check = / \(check\)$/.exec(label);
+    if (check !== null) {
+      const name = label.replace(/^cell-publish: /, "").replace(/ \(check\)$/, "");
+      return Promise.resolve({ status: "ok", stdout: (opts.present ?? []).includes(name) ? "" : `${name} is missing\n`, stderr: "" });
+    }
+    return Promise.resolve({ status: "ok", stdout: `out ${label}\n`, stderr: "" });
+  };
+  return { run, calls };
+}
+
+const ran = (calls: readonly Call[]): string[] => calls.filter((c) => !c.label.endsWith("(check)")).map((c) => c.label.replace(/^cell-publish: /, ""));
+const done = (names: string[], parts: readonly Part[] = PARTS): PartsOutputs["done"] =>
+  Object.fromEntries(names.map((n) => [n, { key: keyHash(parts.find((p) => p.name === n)!.key), stdout: `out cell-publish: ${n}` }]));
+const OLDS: PartsOutputs = { step: INPUTS.step, triggers: INPUTS.triggers, environment: INPUTS.environment, parts: PARTS, done: done(PARTS.map((p) => p.name)) };
+const UPDATE = { changes: true, replaces: [], deleteBeforeReplace: false };
+const NONE = { changes: false, replaces: [], deleteBeforeReplace: false };
+
+describe("step made of parts", () => {
+  it("create runs every part in order, each once, and records its key and stdout; the secret environment only reaches the parts that sign and is never recorded", async () => {
+    const { run, calls } = fake();
+    const { id, outs } = await partsProvider(run).create(INPUTS);
+    assert.match(id, /^[0-9a-f-]{36}$/);
+    assert.deepEqual(ran(calls), ["tags", "sign", "verify", "attest-sbom-linux-amd64", "rolling-tags"]);
+    assert.deepEqual(outs, OLDS);
+    const envOf = (name: string): Record<string, string> => calls.find((c) => c.label === `cell-publish: ${name}`)!.env;
+    assert.equal(envOf("sign").COSIGN_PASSWORD, "pw");
+    assert.equal(envOf("attest-sbom-linux-amd64").COSIGN_PASSWORD, "pw");
+    assert.equal(envOf("attest-sbom-linux-amd64").PLATFORM, "linux/amd64");
+    for (const n of ["tags", "verify", "rolling-tags"]) assert.equal(envOf(n).COSIGN_PASSWORD, undefined, n);
+    assert.deepEqual(envOf("rolling-tags"), { IMAGE_REF: `r@${D1}`, DIGEST: D1, TAGS: "r:17" });
+    assert.ok(!JSON.stringify(outs).includes("pw"));
+  });
+
+  it("a part not recorded at all is asked of the registry first: what a killed run already made is recorded, not made twice", async () => {
+    const { run, calls } = fake({ present: ["tags", "sign"] });
+    const { outs } = await partsProvider(run).create(INPUTS);
+    assert.deepEqual(ran(calls), ["verify", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
+    assert.deepEqual(outs?.done.sign, { key: keyHash(PARTS[1].key), stdout: "" });
+    // The checks ran with the part's environment and no recorded stdout.
+    assert.deepEqual(calls[0], { label: "cell-publish: tags (check)", script: "check-tags", env: { IMAGE_REF: `r@${D1}`, DIGEST: D1, TAGS: "r:17-202611020830", STEP_STDOUT: "" } });
+    assert.ok(!calls.some((c) => c.label.endsWith("(check)") && c.env.COSIGN_PASSWORD !== undefined), "a check never gets the password");
+  });
+
+  it("a failed part: the parts before it are recorded (ErrorResourceInitFailed), the next run goes on from the failed one", async () => {
+    const { run } = fake({ results: { "cell-publish: attest-sbom-linux-amd64": { status: "status 3", stdout: "", stderr: "syft: no such platform" } } });
+    const error = await partsProvider(run)
+      .create(INPUTS)
+      .then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof PartFailed);
+    assert.equal(error.message, "cell-publish: attest-sbom-linux-amd64: exited with status 3:\nsyft: no such platform");
+    assert.deepEqual(error.reasons, [error.message]);
+    assert.match(error.id, /^[0-9a-f-]{36}$/, "an id: the engine records the resource, with these outputs");
+    assert.deepEqual(error.properties, { ...OLDS, done: done(["tags", "sign", "verify"]) });
+
+    const { run: again, calls } = fake();
+    assert.deepEqual(await partsProvider(again).diff(error.id, error.properties, INPUTS), UPDATE);
+    const { outs } = await partsProvider(again).update(error.id, error.properties, INPUTS);
+    assert.deepEqual(ran(calls), ["attest-sbom-linux-amd64", "rolling-tags"], "never a second signature on the same digest");
+    assert.deepEqual(outs, OLDS);
+
+    // A failure in an update records the same way, keeping what was recorded before.
+    const { run: failing } = fake({ results: { "cell-publish: rolling-tags": { status: "status 1", stdout: "", stderr: "tag: refused" } } });
+    await assert.rejects(partsProvider(failing).update(error.id, error.properties, INPUTS), (e: unknown) => e instanceof PartFailed && e.id === error.id && JSON.stringify(Object.keys(e.properties.done)) === JSON.stringify(["tags", "sign", "verify", "attest-sbom-linux-amd64"]));
+  });
+
+  it("a registry check that cannot tell fails the part, naming why, with the parts before it recorded", async () => {
+    const { run, calls } = fake({ results: { "cell-publish: sign (check)": { status: "status 1", stdout: "", stderr: "cannot tell: connection refused" } } });
+    await assert.rejects(partsProvider(run).create(INPUTS), (e: unknown) => e instanceof PartFailed && e.message === "cell-publish: sign: cannot check the registry (status 1): cannot tell: connection refused" && Object.keys(e.properties.done).join() === "tags");
+    assert.deepEqual(ran(calls), ["tags"]);
+  });
+
+  it("diff: a new digest replaces (every part runs); a part with a new key or unrecorded is an update; an edited script or new password runs nothing", async () => {
+    const p = partsProvider(fake().run);
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, triggers: [D2] }), { ...UPDATE, replaces: ["triggers"] });
+    assert.deepEqual(await p.diff("id", OLDS, INPUTS), NONE);
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, secretEnvironment: { COSIGN_PASSWORD: "rotated" } }), NONE);
+    const edited = PARTS.map((x) => (x.name === "sign" ? { ...x, script: { ...x.script, sha256: "0".repeat(64) } } : x));
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: edited }), UPDATE, "an update that records the new script");
+    const { run, calls } = fake();
+    const { outs } = await partsProvider(run).update("id", OLDS, { ...INPUTS, parts: edited });
+    assert.deepEqual(calls, [], "and runs nothing");
+    assert.deepEqual(outs, { ...OLDS, parts: edited });
+    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [D1, SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: newPolicy }), UPDATE);
+    assert.deepEqual(await p.diff("id", { ...OLDS, done: done(["tags", "sign"]) }, INPUTS), UPDATE, "parts left to run");
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as Part[] }), UPDATE, "not known yet (a preview)");
+  });
+
+  it("update runs the parts whose key changed, and verify after a signature made again; nothing else", async () => {
+    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [D1, SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    const a = fake();
+    await partsProvider(a.run).update("id", OLDS, { ...INPUTS, parts: policy });
+    assert.deepEqual(ran(a.calls), ["verify"], "a new verification policy only verifies again");
+    const signer = '{"COSIGN_KEY":"next","mode":"key"}';
+    const rekeyed = PARTS.map((x) => (x.name === "sign" || x.name === "attest-sbom-linux-amd64" ? { ...x, key: [D1, signer] } : x.name === "verify" ? { ...x, key: [D1, signer, '{"VERIFY_KEY":"k.pub"}'] } : x));
+    const b = fake();
+    await partsProvider(b.run).update("id", OLDS, { ...INPUTS, parts: rekeyed });
+    assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
+    assert.ok(!b.calls.some((c) => c.label.endsWith("(check)")), "a part recorded for another key is not skipped because something is there");
+  });
+
+  it("read runs each recorded part's check with what it printed; a drift makes the next run redo that part (and verify after sign), told what it printed", async () => {
+    const ALL = PARTS.map((x) => x.name);
+    const { run, calls } = fake({ present: ALL, results: { "cell-publish: sign (check)": { status: "ok", stdout: "the registry holds no signature of r@sha256:1\n\n", stderr: "" } } });
+    const p = partsProvider(run);
+    const { props } = await p.read("id", { ...OLDS, drift: { tags: "healed since" } });
+    assert.deepEqual(
+      calls.map((c) => c.label),
+      PARTS.filter((x) => x.check !== undefined).map((x) => `cell-publish: ${x.name} (check)`),
+    );
+    assert.equal(calls[1].env.STEP_STDOUT, "out cell-publish: sign");
+    assert.deepEqual(props, { ...OLDS, drift: { sign: "the registry holds no signature of r@sha256:1" } });
+    assert.deepEqual(await p.diff("id", props, INPUTS), UPDATE);
+    const again = fake();
+    const { outs } = await partsProvider(again.run).update("id", props, INPUTS);
+    assert.deepEqual(ran(again.calls), ["sign", "verify"]);
+    assert.equal(again.calls[0].env.STEP_STDOUT, "out cell-publish: sign");
+    assert.equal(outs?.drift, undefined, "healed");
+    assert.deepEqual(await p.diff("id", outs!, INPUTS), NONE);
+
+    const { run: down } = fake({ present: ALL, results: { "cell-publish: attest-sbom-linux-amd64 (check)": { status: "status 1", stdout: "", stderr: "registry unreachable" } } });
+    await assert.rejects(partsProvider(down).read("id", OLDS), { message: "cell-publish: attest-sbom-linux-amd64: cannot check the registry (status 1): registry unreachable" });
+  });
+
+  it("a state written before the parts (the timestamped tag's own Step, aliased): same digest goes on from it, another digest starts again", async () => {
+    const legacy = { script: currentScriptRef("tag"), environment: {}, triggers: [D1, "r:17-202611020830"], step: "cell-tags", stdout: D1 } as unknown as PartsOutputs;
+    const p = partsProvider(fake().run);
+    assert.deepEqual(await p.diff("id", legacy, INPUTS), UPDATE);
+    assert.deepEqual(await p.diff("id", { ...legacy, triggers: [D2, "x"] }, INPUTS), { ...UPDATE, replaces: ["triggers"] });
+    // The old sign Step's signature is still in the registry: checked, recorded, not made again.
+    const { run, calls } = fake({ present: ["sign", "attest-sbom-linux-amd64"] });
+    const { outs } = await partsProvider(run).update("id", legacy, INPUTS);
+    assert.deepEqual(ran(calls), ["verify", "rolling-tags"]);
+    assert.ok(!calls.some((c) => c.label === "cell-publish: tags (check)"), "the tag Step's record is the tags part's");
+    assert.deepEqual(outs?.done.tags, { key: keyHash(PARTS[0].key), stdout: D1 });
+  });
+});
+
+describe("step made of parts, through the real provider and scripts", () => {
+  const FAKES = mkdtempSync(join(tmpdir(), "parts-fakes-"));
+  writeFileSync(join(FAKES, "cosign"), '#!/bin/bash\nexec bash -c "$FAKE_COSIGN" cosign "$@"\n');
+  chmodSync(join(FAKES, "cosign"), 0o755);
+  const env = { PATH: `${FAKES}:${process.env.PATH ?? "/usr/bin:/bin"}`, IMAGE_REF: "r@sha256:1", COSIGN_KEY: "k", TLOG_UPLOAD: "true" };
+  const sign = (fakeCosign: string): PartsInputs => ({
+    step: "cell-signature",
+    triggers: ["sha256:1"],
+    environment: { ...env, FAKE_COSIGN: fakeCosign },
+    secretEnvironment: { COSIGN_PASSWORD: "pw" },
+    parts: [{ name: "sign", script: currentScriptRef("sign"), key: ["sha256:1", SIGNER], environment: {}, secret: true }],
+  });
+
+  it("runs scripts/steps/sign.sh with the password for a part that signs, and records only what it printed", async () => {
+    const { outs } = await stepRunner.create(sign('printf "%s " "$@"; printf "%s\\n" "$COSIGN_PASSWORD"'));
+    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: keyHash(["sha256:1", SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
+  });
+
+  it("a failing script: an error the SDK's dynamic-provider host turns into ErrorResourceInitFailed (id, properties, reasons)", async () => {
+    const e = (await stepRunner.create(sign('echo "cosign: no such key" >&2; exit 3')).then(
+      () => undefined,
+      (x: unknown) => x,
+    )) as { message: string; id?: string; properties?: PartsOutputs; reasons?: string[] };
+    assert.equal(e.message, "cell-signature: sign: exited with status 3:\ncosign: no such key");
+    assert.equal(typeof e.id, "string");
+    assert.deepEqual(e.properties?.done, {});
+    assert.deepEqual(e.reasons, [e.message]);
+  });
+});
