@@ -18,10 +18,15 @@ export interface Part {
   readonly script: ScriptRef;
   /** Run on refresh and before a part not recorded at all runs: prints one line per thing missing, nothing when all is there. */
   readonly check?: ScriptRef;
-  /** The part runs again exactly when this changes (what a Step's `triggers` were: the digest, the signer, the tags). */
+  /**
+   * The part runs again exactly when this changes: the signer, the policy, the tags (with the step's digest, what
+   * the part's own Step had as `triggers`).
+   */
   readonly key: string[];
-  /** Added to the step's environment for this part. */
+  /** Added to the step's environment for this part, its run and its check. */
   readonly environment: Record<string, string>;
+  /** Added for the run only, and kept among the inputs only (the provenance predicate): no check needs it. */
+  readonly payload?: Record<string, string>;
   /** Whether the step's secret environment reaches this part (only the parts that sign). */
   readonly secret?: boolean;
   /** Parts whose run (in the same invocation) makes this one run too: verify after a signature made again. */
@@ -46,12 +51,25 @@ export interface PartRecord {
   readonly stdout: string;
 }
 
+/** What a refresh needs to run a part's check. */
+export interface PartCheck {
+  readonly name: string;
+  readonly check: ScriptRef;
+  readonly environment: Record<string, string>;
+}
+
+/**
+ * Kept small: the engine keeps the inputs beside them, so the outputs hold only what the provider needs later
+ * (the checks, the records) and a hash of the rest, not the parts a second time.
+ */
 export interface PartsOutputs {
   readonly step: string;
   readonly triggers: string[];
   readonly environment: Record<string, string>;
-  /** The parts' definitions (what a refresh needs to run their checks). */
-  readonly parts: Part[];
+  /** The checks of the parts that have one, in order. */
+  readonly checks: PartCheck[];
+  /** A hash of the environment and the parts (scripts, keys, environments): a change is an update that runs nothing. */
+  readonly definition: string;
   /** By part name; a part not here has not run for this digest. */
   readonly done: Record<string, PartRecord>;
   /** By part name, what the last refresh found missing (absent: nothing). */
@@ -73,14 +91,26 @@ export type RunScript = (label: string, script: ScriptRef, env: Record<string, s
 /** The variable a check (and a part run again after a drift) reads the part's recorded stdout from. */
 export const PART_STDOUT_ENV = "STEP_STDOUT";
 
-/** Whether a step's inputs or outputs are those of a step made of parts (else a plain Step's). */
+/** Whether a step's inputs are those of a step made of parts (else a plain Step's). */
 export function hasParts(x: unknown): boolean {
   return typeof x === "object" && x !== null && "parts" in x;
 }
 
+/** Whether a step's recorded outputs are those of a step made of parts (else a plain Step's). */
+export function hasPartRecords(x: unknown): boolean {
+  return typeof x === "object" && x !== null && "done" in x;
+}
+
 /** The key as recorded: a hash, so a signer's description is not kept twice per part. */
 export function keyHash(key: readonly string[]): string {
-  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 32);
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
+}
+
+function definitionHash(inputs: PartsInputs): string {
+  return createHash("sha256")
+    .update(JSON.stringify([inputs.step, inputs.environment, inputs.parts]))
+    .digest("hex")
+    .slice(0, 24);
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -103,9 +133,9 @@ interface LegacyStep {
  * that runs the same script for the same key is done, with what the Step printed. The others are unrecorded, so
  * each is checked against the registry before it runs (`runParts`).
  */
-function legacyRecords(olds: LegacyStep, parts: readonly Part[]): Record<string, PartRecord> {
+function legacyRecords(olds: LegacyStep, news: PartsInputs): Record<string, PartRecord> {
   const name = (olds.script as { name?: unknown } | undefined)?.name;
-  const part = parts.find((p) => p.script.name === name && sameList(p.key, olds.triggers));
+  const part = news.parts.find((p) => p.script.name === name && sameList([news.triggers[0], ...p.key], olds.triggers));
   return part === undefined ? {} : { [part.name]: { key: keyHash(part.key), stdout: olds.stdout ?? "" } };
 }
 
@@ -117,7 +147,16 @@ export function pendingParts(parts: readonly Part[], done: Readonly<Record<strin
 function outputsOf(inputs: PartsInputs, done: Record<string, PartRecord>, drift: Record<string, string>): PartsOutputs {
   // The provider's text too: the SDK adds it to a success's outputs, not to a failure's, and a refresh loads
   // the provider from the outputs.
-  const outs: PartsOutputs = { step: inputs.step, triggers: inputs.triggers, environment: inputs.environment, parts: inputs.parts, done, ...(inputs.__provider === undefined ? {} : { __provider: inputs.__provider }) };
+  const checks = inputs.parts.flatMap((p): PartCheck[] => (p.check === undefined ? [] : [{ name: p.name, check: p.check, environment: p.environment }]));
+  const outs: PartsOutputs = {
+    step: inputs.step,
+    triggers: inputs.triggers,
+    environment: inputs.environment,
+    checks,
+    definition: definitionHash(inputs),
+    done,
+    ...(inputs.__provider === undefined ? {} : { __provider: inputs.__provider }),
+  };
   return Object.keys(drift).length === 0 ? outs : { ...outs, drift };
 }
 
@@ -175,7 +214,7 @@ async function runParts(run: RunScript, id: string, inputs: PartsInputs, before:
         continue;
       }
     }
-    const r = await run(label, part.script, { ...env, ...(part.secret === true ? inputs.secretEnvironment : {}), ...(drifted && record !== undefined ? { [PART_STDOUT_ENV]: record.stdout } : {}) });
+    const r = await run(label, part.script, { ...env, ...part.payload, ...(part.secret === true ? inputs.secretEnvironment : {}), ...(drifted && record !== undefined ? { [PART_STDOUT_ENV]: record.stdout } : {}) });
     if (r.status !== "ok") throw new PartFailed(failureText(label, r), id, outputsOf(inputs, done, left));
     done[part.name] = { key, stdout: r.stdout.replace(/\n$/, "") };
     delete left[part.name];
@@ -195,7 +234,7 @@ export function partsProvider(run: RunScript): Provider {
     diff(_id: string, olds: PartsOutputs, news: PartsInputs): Promise<pulumi.dynamic.DiffResult> {
       const update = { changes: true, replaces: [], deleteBeforeReplace: false };
       // A plain Step's state (aliased): the same digest goes on from what it recorded; another one starts again.
-      if (!hasParts(olds)) {
+      if (!hasPartRecords(olds)) {
         const same = ((olds as LegacyStep).triggers ?? [])[0] === news.triggers[0];
         return Promise.resolve(same ? update : { ...update, replaces: ["triggers"] });
       }
@@ -204,7 +243,7 @@ export function partsProvider(run: RunScript): Provider {
       if (!Array.isArray(news.parts)) return Promise.resolve(update);
       if (pendingParts(news.parts, olds.done ?? {}, olds.drift).length > 0) return Promise.resolve(update);
       // Anything else (a script edited, the environment, the provider's text): an update that runs nothing.
-      const changed = !sameJson(olds.environment, news.environment) || !sameJson(olds.parts, news.parts) || olds.step !== news.step || (news.__provider !== undefined && olds.__provider !== news.__provider);
+      const changed = olds.definition !== definitionHash(news) || (news.__provider !== undefined && olds.__provider !== news.__provider);
       return Promise.resolve({ ...update, changes: changed });
     },
 
@@ -214,11 +253,11 @@ export function partsProvider(run: RunScript): Provider {
     },
 
     async read(id: string, props?: PartsOutputs): Promise<pulumi.dynamic.ReadResult<PartsOutputs>> {
-      if (props === undefined || !Array.isArray(props.parts)) return { id, props };
+      if (props === undefined || !Array.isArray(props.checks)) return { id, props };
       const drift: Record<string, string> = {};
-      for (const part of props.parts) {
+      for (const part of props.checks) {
         const record = props.done?.[part.name];
-        if (part.check === undefined || record === undefined) continue;
+        if (record === undefined) continue;
         const c = await run(`${props.step}: ${part.name} (check)`, part.check, { ...props.environment, ...part.environment, [PART_STDOUT_ENV]: record.stdout });
         if (c.status !== "ok") throw new Error(`${props.step}: ${part.name}: cannot check the registry (${c.status})${c.stderr === "" ? "" : `: ${c.stderr}`}`);
         const lines = driftLines(c.stdout);
@@ -231,8 +270,8 @@ export function partsProvider(run: RunScript): Provider {
     },
 
     async update(id: string, olds: PartsOutputs, news: PartsInputs): Promise<pulumi.dynamic.UpdateResult<PartsOutputs>> {
-      const before = hasParts(olds) ? (olds.done ?? {}) : legacyRecords(olds, news.parts);
-      return { outs: await runParts(run, id, news, before, hasParts(olds) ? (olds.drift ?? {}) : {}) };
+      const before = hasPartRecords(olds) ? (olds.done ?? {}) : legacyRecords(olds, news);
+      return { outs: await runParts(run, id, news, before, hasPartRecords(olds) ? (olds.drift ?? {}) : {}) };
     },
   };
 }

@@ -26,6 +26,8 @@ export interface PartArgs {
   readonly check?: ScriptRef;
   readonly key: pulumi.Input<pulumi.Input<string>[]>;
   readonly environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** For the run only, kept among the inputs only (the provenance predicate). */
+  readonly payload?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Whether the step's secret environment reaches this part. */
   readonly secret?: boolean;
   /** Run again whenever one of these parts ran in the same invocation. */
@@ -62,6 +64,7 @@ export class PartsStep extends pulumi.CustomResource {
           ...(p.check === undefined ? {} : { check: p.check }),
           key: p.key,
           environment: p.environment ?? {},
+          ...(p.payload === undefined ? {} : { payload: p.payload }),
           ...(p.secret === true ? { secret: true } : {}),
           ...(p.after === undefined ? {} : { after: [...p.after] }),
         })),

@@ -120,10 +120,9 @@ export class PostgresImage extends pulumi.ComponentResource {
       );
       this.tags = pulumi.all([tagged.stdout, stamped.tags]).apply(([, t]) => [...t]);
     } else {
-      const tagPart = (name: string, tags: pulumi.Output<string>): PartArgs => ({ name, script: stepScript(TAG_SCRIPT), check: tagCheck, key: [image.digest, tags], environment: { [TAG_ENV.tags]: tags } });
+      const tagPart = (name: string, tags: pulumi.Output<string>): PartArgs => ({ name, script: stepScript(TAG_SCRIPT), check: tagCheck, key: [tags], environment: { [TAG_ENV.tags]: tags } });
       const signature = signatureParts({
         cell,
-        digest: image.digest,
         signing: settings.signing,
         password: args.cosignPassword,
         provenance: pulumi.all([built, stamp]).apply(([b, s]) => JSON.stringify(provenancePredicate(cell, fixed, b, sources, s))),

@@ -163,7 +163,7 @@ export class PromotedImage extends pulumi.ComponentResource {
       // the testing build's provenance is attested again, so production's attestations carry its own identity.
       // The parts of one step (resources/parts-step.ts); a state written before the parts had `-sign` as a Step.
       const reattestFrom = { sourceRef: promotion.apply((p) => p.sourceRef), signer: args.testingSigner };
-      const signature = signatureParts({ cell, digest: testingDigest, signing: settings.signing, password: args.cosignPassword, reattestFrom });
+      const signature = signatureParts({ cell, signing: settings.signing, password: args.cosignPassword, reattestFrom });
       new PartsStep(
         `${cell.name}-signature`,
         { triggers: [testingDigest], environment: { [ENV.imageRef]: this.ref }, secretEnvironment: signature.secretEnvironment, parts: signature.parts },

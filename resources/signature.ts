@@ -20,8 +20,6 @@ import { stepScript } from "./step";
 
 export interface SignatureArgs {
   readonly cell: Cell;
-  /** The pushed digest: each part's key starts with it. */
-  readonly digest: pulumi.Output<string>;
   readonly signing: ActiveSigning;
   /** The cosign key's password (Pulumi secret); only ever placed in the signing parts' environment. */
   readonly password?: pulumi.Output<string>;
@@ -64,7 +62,7 @@ export function imageRef(repository: string, digest: pulumi.Output<string>): pul
  * fails is not recorded, so the next `pulumi up` runs it again for the same digest.
  */
 export function signatureParts(args: SignatureArgs): SignatureParts {
-  const { cell, digest, signing } = args;
+  const { cell, signing } = args;
   const secretEnvironment: Record<string, pulumi.Input<string>> = signing.mode === "key" && args.password !== undefined ? { [ENV.password]: args.password } : {};
 
   // Who signs: a new key, Fulcio, Rekor or tlog setting signs again; the password and the scripts do not.
@@ -73,25 +71,28 @@ export function signatureParts(args: SignatureArgs): SignatureParts {
   // On refresh each part checks that what it made is still in the registry (lib/signing/cosign.ts PRESENCE_CHECKS):
   // signatures on the index and every platform manifest; the provenance on the index; each SBOM on its platform's manifest.
   // Only parts that sign get the password; `verify` needs none.
-  const part = (name: string, c: CosignCommand, check: ScriptRef | undefined, extra: Record<string, pulumi.Input<string>> = {}): PartArgs => ({
+  // A part's key leaves out the digest: a new digest runs every part (the step's trigger).
+  const part = (name: string, c: CosignCommand, check: ScriptRef | undefined, extra: Record<string, pulumi.Input<string>> = {}, payload?: Record<string, pulumi.Input<string>>): PartArgs => ({
     name,
     script: stepScript(c.script),
     ...(check === undefined ? {} : { check }),
-    key: [digest, signer],
+    key: [signer],
     environment: { ...c.environment, ...extra },
+    ...(payload === undefined ? {} : { payload }),
     secret: true,
   });
 
   const parts: PartArgs[] = [part("sign", signCommand(signing), stepScript(PRESENCE_CHECKS.signature))];
   const v = verifyCommand(signing);
   // Verification runs again for a new signature (digest, signer), a new policy, or a signature made again.
-  if (v !== undefined) parts.push({ name: "verify", script: stepScript(v.script), key: [digest, signer, canonicalJson(v.policy)], environment: v.environment, after: ["sign"] });
+  if (v !== undefined) parts.push({ name: "verify", script: stepScript(v.script), key: [signer, canonicalJson(v.policy)], environment: v.environment, after: ["sign"] });
   // One after the other (the order of the parts): `cosign attest` reads the digest's attestation manifest, adds
   // its layer and pushes it back, so two at once can each push a manifest without the other's (seen in the
   // tier: a platform's SBOM lost when two syft scans ended together).
   const provenanceCheck = stepScript(PRESENCE_CHECKS.provenance);
   if (args.provenance !== undefined) {
-    parts.push(part("attest-provenance", attestProvenanceCommand(signing), provenanceCheck, { [ENV.predicate]: args.provenance }));
+    // The predicate is the run's alone: kept among the inputs, not in the outputs a check reads.
+    parts.push(part("attest-provenance", attestProvenanceCommand(signing), provenanceCheck, {}, { [ENV.predicate]: args.provenance }));
   } else if (args.reattestFrom !== undefined) {
     const { sourceRef, signer: testingSigner } = args.reattestFrom;
     const command = testingSigner.apply((t) => reattestProvenanceCommand(signing, t));
@@ -99,7 +100,7 @@ export function signatureParts(args: SignatureArgs): SignatureParts {
       name: "attest-provenance",
       script: command.apply((c) => stepScript(c.script)),
       check: provenanceCheck,
-      key: [digest, signer],
+      key: [signer],
       environment: pulumi.all([command, sourceRef]).apply(([c, src]) => ({ ...c.environment, [ENV.sourceRef]: src })),
       secret: true,
     });

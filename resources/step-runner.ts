@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { isScriptRef, scriptHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
-import { hasParts, partsProvider, type PartsInputs, type PartsOutputs } from "./parts-runner";
+import { hasPartRecords, hasParts, partsProvider, type PartsInputs, type PartsOutputs } from "./parts-runner";
 import { PROJECT_DIR } from "./project-dir";
 
 export interface StepInputs {
@@ -195,6 +195,6 @@ type AnyOutputs = StepOutputs | PartsOutputs;
 export const stepRunner: Required<Pick<pulumi.dynamic.ResourceProvider<AnyInputs, AnyOutputs>, "diff" | "create" | "read" | "update">> = {
   diff: (id, olds, news) => (hasParts(news) ? partsRunner.diff(id, olds as PartsOutputs, news as PartsInputs) : singleStep.diff(id, olds as StepOutputs, news as StepInputs)),
   create: (inputs) => (hasParts(inputs) ? partsRunner.create(inputs as PartsInputs) : singleStep.create(inputs as StepInputs)),
-  read: (id, props) => (hasParts(props) ? partsRunner.read(id, props as PartsOutputs) : singleStep.read(id, props as StepOutputs)),
+  read: (id, props) => (hasPartRecords(props) ? partsRunner.read(id, props as PartsOutputs) : singleStep.read(id, props as StepOutputs)),
   update: (id, olds, news) => (hasParts(news) ? partsRunner.update(id, olds as PartsOutputs, news as PartsInputs) : singleStep.update(id, olds as StepOutputs, news as StepInputs)),
 };

@@ -108,7 +108,7 @@ export function scriptName(r: { readonly inputs: Record<string, unknown> }): str
   return String(s.name);
 }
 
-/** One part of a step made of parts (resources/parts-step.ts) as registered, its environment with the step's. */
+/** One part of a step made of parts (resources/parts-step.ts) as registered; its environment is what its run gets (the step's, its own, its payload). */
 export interface PartView {
   readonly name: string;
   readonly script: string;
@@ -122,7 +122,7 @@ export interface PartView {
 /** The parts of a step made of parts, in order, by name (after checking each records its scripts by name and hash). */
 export function partsOf(r: ResourceRecord): Map<string, PartView> {
   const shared = (r.inputs.environment ?? {}) as Record<string, string>;
-  const parts = r.inputs.parts as { name: string; script: unknown; check?: unknown; key: string[]; environment: Record<string, string>; secret?: boolean; after?: string[] }[];
+  const parts = r.inputs.parts as { name: string; script: unknown; check?: unknown; key: string[]; environment: Record<string, string>; payload?: Record<string, string>; secret?: boolean; after?: string[] }[];
   assert.ok(Array.isArray(parts), `${r.name} is a step made of parts`);
   return new Map(
     parts.map((p) => [
@@ -132,7 +132,7 @@ export function partsOf(r: ResourceRecord): Map<string, PartView> {
         script: scriptName({ inputs: { script: p.script } }),
         check: p.check === undefined ? undefined : scriptName({ inputs: { script: p.check } }),
         key: p.key,
-        environment: { ...shared, ...p.environment },
+        environment: { ...shared, ...p.environment, ...p.payload },
         secret: p.secret === true,
         after: p.after ?? [],
       },

@@ -66,12 +66,14 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     // Every step was recorded with another script (each part of the publish step too); the sign parts also with
     // what their last run printed.
     const OLD_REF = { name: "sign", sha256: "0".repeat(64) };
+    const OLD_DEFINITION = "0".repeat(24);
     const state = edited(first.state, (key, r) => {
       if (!key.startsWith(`${COMMAND_TYPE}::`)) return undefined;
       if (key.endsWith("-publish")) {
         const parts = (r.inputs.parts as Props[]).map((p) => ({ ...p, script: { ...OLD_REF, name: (p.script as { name: string }).name } }));
         const done = { ...(r.outputs.done as Record<string, Props>), sign: { ...(r.outputs.done as Record<string, Props>).sign, stdout: PRINTED } };
-        return { inputs: { ...r.inputs, parts }, outputs: { ...r.outputs, parts, done } };
+        // The outputs record the definition (scripts, keys, environments) as a hash.
+        return { inputs: { ...r.inputs, parts }, outputs: { ...r.outputs, definition: OLD_DEFINITION, done } };
       }
       return { inputs: { ...r.inputs, script: OLD_SCRIPT }, outputs: { ...r.outputs, script: OLD_SCRIPT } };
     });
@@ -85,7 +87,8 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
       assert.equal(s.action, "update", `${s.name}: an update, not a replacement`);
       if (s.name.endsWith("-publish")) {
         assert.ok((s.inputs.parts as Props[]).every((p) => (p.script as { sha256: string }).sha256 !== OLD_REF.sha256), s.name);
-        assert.deepEqual(s.outputs.parts, s.inputs.parts, `${s.name}: the new scripts are recorded for the next run`);
+        assert.match(String(s.outputs.definition), /^[0-9a-f]{24}$/);
+        assert.notEqual(s.outputs.definition, OLD_DEFINITION, `${s.name}: the new scripts are recorded for the next run`);
       } else {
         assert.notEqual(s.inputs.script, OLD_SCRIPT, s.name);
         assert.equal(s.outputs.script, s.inputs.script, `${s.name}: the new script is recorded for the next run`);
@@ -166,7 +169,8 @@ describe("re-run rule: a step runs again only when its triggers change", () => {
     const steps = byName(rekeyed, COMMAND_TYPE);
     for (const cell of CELLS) {
       const parts = partsOf(steps.get(`${cell}-publish`)!);
-      for (const name of SIGNERS) assert.deepEqual(parts.get(name)!.key, [images.get(cell)!.outputs.digest, `{"COSIGN_KEY":"${NEXT_KEY}","mode":"key","tlogUpload":false}`], `${cell} ${name}`);
+      assert.deepEqual(steps.get(`${cell}-publish`)!.inputs.triggers, [images.get(cell)!.outputs.digest], cell);
+      for (const name of SIGNERS) assert.deepEqual(parts.get(name)!.key, [`{"COSIGN_KEY":"${NEXT_KEY}","mode":"key","tlogUpload":false}`], `${cell} ${name}`);
     }
     // Same images, build times and tags; only the exported signer names the new key.
     assert.deepEqual({ ...rekeyed.outputs!, signer: undefined }, { ...first.outputs!, signer: undefined });

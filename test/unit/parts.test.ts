@@ -8,8 +8,8 @@ import { strict as assert } from "node:assert";
 import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, it } from "node:test";
-import { keyHash, PartFailed, partsProvider, type Part, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
+import { before, describe, it } from "node:test";
+import { keyHash, PartFailed, partsProvider, type Part, type PartCheck, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
 import { currentScriptRef, stepRunner } from "../../resources/step-runner";
 
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -21,13 +21,23 @@ function part(name: string, script: Part["script"]["name"], key: string[], extra
 }
 
 const PARTS: Part[] = [
-  part("tags", "tag", [D1, "r:17-202611020830"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } }),
-  part("sign", "sign", [D1, SIGNER], { check: currentScriptRef("check-signatures"), secret: true }),
-  part("verify", "verify", [D1, SIGNER, '{"VERIFY_KEY":"k.pub"}'], { after: ["sign"] }),
-  part("attest-sbom-linux-amd64", "attest-sbom", [D1, SIGNER], { check: currentScriptRef("check-sbom"), secret: true, environment: { PLATFORM: "linux/amd64" } }),
-  part("rolling-tags", "tag", [D1, "r:17"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } }),
+  part("tags", "tag", ["r:17-202611020830"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } }),
+  part("sign", "sign", [SIGNER], { check: currentScriptRef("check-signatures"), secret: true }),
+  part("verify", "verify", [SIGNER, '{"VERIFY_KEY":"k.pub"}'], { after: ["sign"] }),
+  part("attest-provenance", "attest-provenance", [SIGNER], { check: currentScriptRef("check-provenance"), secret: true, payload: { PREDICATE: '{"buildType":"x"}' } }),
+  part("attest-sbom-linux-amd64", "attest-sbom", [SIGNER], { check: currentScriptRef("check-sbom"), secret: true, environment: { PLATFORM: "linux/amd64" } }),
+  part("rolling-tags", "tag", ["r:17"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } }),
 ];
+const NAMES = PARTS.map((p) => p.name);
 const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS };
+/** What a refresh needs: each checked part's check and environment (not its script, key or payload). */
+const CHECKS: PartCheck[] = [
+  { name: "tags", check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } },
+  { name: "sign", check: currentScriptRef("check-signatures"), environment: {} },
+  { name: "attest-provenance", check: currentScriptRef("check-provenance"), environment: {} },
+  { name: "attest-sbom-linux-amd64", check: currentScriptRef("check-sbom"), environment: { PLATFORM: "linux/amd64" } },
+  { name: "rolling-tags", check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } },
+];
 
 interface Call {
   readonly label: string;
@@ -58,18 +68,30 @@ function fake(opts: { present?: string[]; results?: Record<string, ScriptRun> } 
 const ran = (calls: readonly Call[]): string[] => calls.filter((c) => !c.label.endsWith("(check)")).map((c) => c.label.replace(/^cell-publish: /, ""));
 const done = (names: string[], parts: readonly Part[] = PARTS): PartsOutputs["done"] =>
   Object.fromEntries(names.map((n) => [n, { key: keyHash(parts.find((p) => p.name === n)!.key), stdout: `out cell-publish: ${n}` }]));
-const OLDS: PartsOutputs = { step: INPUTS.step, triggers: INPUTS.triggers, environment: INPUTS.environment, parts: PARTS, done: done(PARTS.map((p) => p.name)) };
+/** The outputs of a run of every part, but for `definition` (a hash the provider computes; `withDefinition`). */
+const RECORDED = { step: INPUTS.step, triggers: INPUTS.triggers, environment: INPUTS.environment, checks: CHECKS, done: done(NAMES) };
+let OLDS: PartsOutputs;
+async function definitionOf(inputs: PartsInputs): Promise<string> {
+  return (await partsProvider(fake({ present: NAMES }).run).create(inputs)).outs!.definition;
+}
 const UPDATE = { changes: true, replaces: [], deleteBeforeReplace: false };
 const NONE = { changes: false, replaces: [], deleteBeforeReplace: false };
 
 describe("step made of parts", () => {
+  before(async () => {
+    OLDS = { ...RECORDED, definition: await definitionOf(INPUTS) };
+    assert.match(OLDS.definition, /^[0-9a-f]{24}$/);
+  });
+
   it("create runs every part in order, each once, and records its key and stdout; the secret environment only reaches the parts that sign and is never recorded", async () => {
     const { run, calls } = fake();
     const { id, outs } = await partsProvider(run).create(INPUTS);
     assert.match(id, /^[0-9a-f-]{36}$/);
-    assert.deepEqual(ran(calls), ["tags", "sign", "verify", "attest-sbom-linux-amd64", "rolling-tags"]);
-    assert.deepEqual(outs, OLDS);
     const envOf = (name: string): Record<string, string> => calls.find((c) => c.label === `cell-publish: ${name}`)!.env;
+    assert.deepEqual(ran(calls), NAMES);
+    assert.deepEqual(outs, OLDS);
+    assert.equal(envOf("attest-provenance").PREDICATE, '{"buildType":"x"}', "the payload reaches the run");
+    assert.ok(!JSON.stringify(outs).includes("buildType"), "and is not recorded in the outputs");
     assert.equal(envOf("sign").COSIGN_PASSWORD, "pw");
     assert.equal(envOf("attest-sbom-linux-amd64").COSIGN_PASSWORD, "pw");
     assert.equal(envOf("attest-sbom-linux-amd64").PLATFORM, "linux/amd64");
@@ -81,7 +103,7 @@ describe("step made of parts", () => {
   it("a part not recorded at all is asked of the registry first: what a killed run already made is recorded, not made twice", async () => {
     const { run, calls } = fake({ present: ["tags", "sign"] });
     const { outs } = await partsProvider(run).create(INPUTS);
-    assert.deepEqual(ran(calls), ["verify", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
+    assert.deepEqual(ran(calls), ["verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
     assert.deepEqual(outs?.done.sign, { key: keyHash(PARTS[1].key), stdout: "" });
     // The checks ran with the part's environment and no recorded stdout.
     assert.deepEqual(calls[0], { label: "cell-publish: tags (check)", script: "check-tags", env: { IMAGE_REF: `r@${D1}`, DIGEST: D1, TAGS: "r:17-202611020830", STEP_STDOUT: "" } });
@@ -97,7 +119,7 @@ describe("step made of parts", () => {
     assert.equal(error.message, "cell-publish: attest-sbom-linux-amd64: exited with status 3:\nsyft: no such platform");
     assert.deepEqual(error.reasons, [error.message]);
     assert.match(error.id, /^[0-9a-f-]{36}$/, "an id: the engine records the resource, with these outputs");
-    assert.deepEqual(error.properties, { ...OLDS, done: done(["tags", "sign", "verify"]) });
+    assert.deepEqual(error.properties, { ...OLDS, done: done(["tags", "sign", "verify", "attest-provenance"]) });
 
     const { run: again, calls } = fake();
     assert.deepEqual(await partsProvider(again).diff(error.id, error.properties, INPUTS), UPDATE);
@@ -107,7 +129,7 @@ describe("step made of parts", () => {
 
     // A failure in an update records the same way, keeping what was recorded before.
     const { run: failing } = fake({ results: { "cell-publish: rolling-tags": { status: "status 1", stdout: "", stderr: "tag: refused" } } });
-    await assert.rejects(partsProvider(failing).update(error.id, error.properties, INPUTS), (e: unknown) => e instanceof PartFailed && e.id === error.id && JSON.stringify(Object.keys(e.properties.done)) === JSON.stringify(["tags", "sign", "verify", "attest-sbom-linux-amd64"]));
+    await assert.rejects(partsProvider(failing).update(error.id, error.properties, INPUTS), (e: unknown) => e instanceof PartFailed && e.id === error.id && JSON.stringify(Object.keys(e.properties.done)) === JSON.stringify(["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"]));
   });
 
   it("a registry check that cannot tell fails the part, naming why, with the parts before it recorded", async () => {
@@ -126,34 +148,37 @@ describe("step made of parts", () => {
     const { run, calls } = fake();
     const { outs } = await partsProvider(run).update("id", OLDS, { ...INPUTS, parts: edited });
     assert.deepEqual(calls, [], "and runs nothing");
-    assert.deepEqual(outs, { ...OLDS, parts: edited });
-    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [D1, SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    assert.notEqual(outs!.definition, OLDS.definition);
+    assert.deepEqual(outs, { ...OLDS, definition: outs!.definition });
+    assert.deepEqual(await p.diff("id", outs, { ...INPUTS, parts: edited }), NONE, "recorded: nothing left to do");
+    const predicate = PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: "{}" } } : x));
+    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: predicate }), UPDATE, "a new predicate text: an update, which runs nothing (its key is the signer)");
+    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: newPolicy }), UPDATE);
     assert.deepEqual(await p.diff("id", { ...OLDS, done: done(["tags", "sign"]) }, INPUTS), UPDATE, "parts left to run");
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as Part[] }), UPDATE, "not known yet (a preview)");
   });
 
   it("update runs the parts whose key changed, and verify after a signature made again; nothing else", async () => {
-    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [D1, SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
     const a = fake();
     await partsProvider(a.run).update("id", OLDS, { ...INPUTS, parts: policy });
     assert.deepEqual(ran(a.calls), ["verify"], "a new verification policy only verifies again");
     const signer = '{"COSIGN_KEY":"next","mode":"key"}';
-    const rekeyed = PARTS.map((x) => (x.name === "sign" || x.name === "attest-sbom-linux-amd64" ? { ...x, key: [D1, signer] } : x.name === "verify" ? { ...x, key: [D1, signer, '{"VERIFY_KEY":"k.pub"}'] } : x));
+    const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: [signer] } : x.name === "verify" ? { ...x, key: [signer, '{"VERIFY_KEY":"k.pub"}'] } : x));
     const b = fake();
     await partsProvider(b.run).update("id", OLDS, { ...INPUTS, parts: rekeyed });
-    assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
+    assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
     assert.ok(!b.calls.some((c) => c.label.endsWith("(check)")), "a part recorded for another key is not skipped because something is there");
   });
 
   it("read runs each recorded part's check with what it printed; a drift makes the next run redo that part (and verify after sign), told what it printed", async () => {
-    const ALL = PARTS.map((x) => x.name);
-    const { run, calls } = fake({ present: ALL, results: { "cell-publish: sign (check)": { status: "ok", stdout: "the registry holds no signature of r@sha256:1\n\n", stderr: "" } } });
+    const { run, calls } = fake({ present: NAMES, results: { "cell-publish: sign (check)": { status: "ok", stdout: "the registry holds no signature of r@sha256:1\n\n", stderr: "" } } });
     const p = partsProvider(run);
     const { props } = await p.read("id", { ...OLDS, drift: { tags: "healed since" } });
     assert.deepEqual(
       calls.map((c) => c.label),
-      PARTS.filter((x) => x.check !== undefined).map((x) => `cell-publish: ${x.name} (check)`),
+      ["tags", "sign", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"].map((x) => `cell-publish: ${x} (check)`),
     );
     assert.equal(calls[1].env.STEP_STDOUT, "out cell-publish: sign");
     assert.deepEqual(props, { ...OLDS, drift: { sign: "the registry holds no signature of r@sha256:1" } });
@@ -165,17 +190,18 @@ describe("step made of parts", () => {
     assert.equal(outs?.drift, undefined, "healed");
     assert.deepEqual(await p.diff("id", outs!, INPUTS), NONE);
 
-    const { run: down } = fake({ present: ALL, results: { "cell-publish: attest-sbom-linux-amd64 (check)": { status: "status 1", stdout: "", stderr: "registry unreachable" } } });
+    const { run: down } = fake({ present: NAMES, results: { "cell-publish: attest-sbom-linux-amd64 (check)": { status: "status 1", stdout: "", stderr: "registry unreachable" } } });
     await assert.rejects(partsProvider(down).read("id", OLDS), { message: "cell-publish: attest-sbom-linux-amd64: cannot check the registry (status 1): registry unreachable" });
   });
 
   it("a state written before the parts (the timestamped tag's own Step, aliased): same digest goes on from it, another digest starts again", async () => {
+    // Its triggers were the digest and the tags; the part's key is the tags (the digest is the step's trigger).
     const legacy = { script: currentScriptRef("tag"), environment: {}, triggers: [D1, "r:17-202611020830"], step: "cell-tags", stdout: D1 } as unknown as PartsOutputs;
     const p = partsProvider(fake().run);
     assert.deepEqual(await p.diff("id", legacy, INPUTS), UPDATE);
     assert.deepEqual(await p.diff("id", { ...legacy, triggers: [D2, "x"] }, INPUTS), { ...UPDATE, replaces: ["triggers"] });
     // The old sign Step's signature is still in the registry: checked, recorded, not made again.
-    const { run, calls } = fake({ present: ["sign", "attest-sbom-linux-amd64"] });
+    const { run, calls } = fake({ present: ["sign", "attest-provenance", "attest-sbom-linux-amd64"] });
     const { outs } = await partsProvider(run).update("id", legacy, INPUTS);
     assert.deepEqual(ran(calls), ["verify", "rolling-tags"]);
     assert.ok(!calls.some((c) => c.label === "cell-publish: tags (check)"), "the tag Step's record is the tags part's");
