@@ -9,15 +9,16 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import type { ScriptRef } from "../lib/build/step-script";
+import type { StepScriptName } from "../lib/build/step-script";
 
 /** One part, in the order of `PartsInputs.parts`. */
 export interface Part {
   /** Unique in its step: `tags`, `sign`, `verify`, `attest-provenance`, `attest-sbom-linux-amd64`, `rolling-tags`. */
   readonly name: string;
-  readonly script: ScriptRef;
+  /** `scripts/steps/NAME.sh`; the step records the content of all its scripts as one hash (`scripts`). */
+  readonly script: StepScriptName;
   /** Run on refresh and before a part not recorded at all runs: prints one line per thing missing, nothing when all is there. */
-  readonly check?: ScriptRef;
+  readonly check?: StepScriptName;
   /**
    * The part runs again exactly when this changes: the signer, the policy, the tags (with the step's digest, what
    * the part's own Step had as `triggers`).
@@ -42,6 +43,8 @@ export interface PartsInputs {
   readonly environment: Record<string, string>;
   readonly secretEnvironment: Record<string, string>;
   readonly parts: Part[];
+  /** The hash of every script and check the parts name, when the run was planned (lib/build/step-script.ts scriptSetHash). */
+  readonly scripts: string;
   readonly __provider?: string;
 }
 
@@ -54,7 +57,7 @@ export interface PartRecord {
 /** What a refresh needs to run a part's check. */
 export interface PartCheck {
   readonly name: string;
-  readonly check: ScriptRef;
+  readonly check: StepScriptName;
   readonly environment: Record<string, string>;
 }
 
@@ -85,8 +88,16 @@ export interface ScriptRun {
   readonly stderr: string;
 }
 
-/** Runs `script` for the step or part `label` with this environment (added to the process's own). */
-export type RunScript = (label: string, script: ScriptRef, env: Record<string, string>) => Promise<ScriptRun>;
+/** Runs `scripts/steps/SCRIPT.sh` for the step or part `label` with this environment (added to the process's own). */
+export type RunScript = (label: string, script: StepScriptName, env: Record<string, string>) => Promise<ScriptRun>;
+
+/** The scripts' hash now (lib/build/step-script.ts scriptSetHash of the named files as they are). */
+export type HashScripts = (names: readonly StepScriptName[]) => string;
+
+/** Every script and check the parts name. */
+export function scriptNames(parts: readonly Part[]): StepScriptName[] {
+  return parts.flatMap((p) => (p.check === undefined ? [p.script] : [p.script, p.check]));
+}
 
 /** The variable a check (and a part run again after a drift) reads the part's recorded stdout from. */
 export const PART_STDOUT_ENV = "STEP_STDOUT";
@@ -108,7 +119,7 @@ export function keyHash(key: readonly string[]): string {
 
 function definitionHash(inputs: PartsInputs): string {
   return createHash("sha256")
-    .update(JSON.stringify([inputs.step, inputs.environment, inputs.parts]))
+    .update(JSON.stringify([inputs.step, inputs.environment, inputs.parts, inputs.scripts]))
     .digest("hex")
     .slice(0, 24);
 }
@@ -135,7 +146,7 @@ interface LegacyStep {
  */
 function legacyRecords(olds: LegacyStep, news: PartsInputs): Record<string, PartRecord> {
   const name = (olds.script as { name?: unknown } | undefined)?.name;
-  const part = news.parts.find((p) => p.script.name === name && sameList([news.triggers[0], ...p.key], olds.triggers));
+  const part = news.parts.find((p) => p.script === name && sameList([news.triggers[0], ...p.key], olds.triggers));
   return part === undefined ? {} : { [part.name]: { key: keyHash(part.key), stdout: olds.stdout ?? "" } };
 }
 
@@ -194,9 +205,12 @@ function driftLines(stdout: string): string {
  * has a check: what a run killed after it (or a state written before the parts) already made is recorded, not
  * made a second time, so a digest is never signed twice.
  */
-async function runParts(run: RunScript, id: string, inputs: PartsInputs, before: Record<string, PartRecord>, drift: Record<string, string>): Promise<PartsOutputs> {
+async function runParts(run: RunScript, hash: HashScripts, id: string, inputs: PartsInputs, before: Record<string, PartRecord>, drift: Record<string, string>): Promise<PartsOutputs> {
   const done: Record<string, PartRecord> = { ...before };
   const left: Record<string, string> = { ...drift };
+  if (pendingParts(inputs.parts, done, left).length > 0 && hash(scriptNames(inputs.parts)) !== inputs.scripts) {
+    throw new PartFailed(`${inputs.step}: a script of scripts/steps changed after this run was planned; run again`, id, outputsOf(inputs, done, left));
+  }
   const ran = new Set<string>();
   for (const part of inputs.parts) {
     const record = done[part.name];
@@ -228,8 +242,8 @@ async function runParts(run: RunScript, id: string, inputs: PartsInputs, before:
 
 type Provider = Required<Pick<pulumi.dynamic.ResourceProvider<PartsInputs, PartsOutputs>, "diff" | "create" | "read" | "update">>;
 
-/** The provider of a step made of parts, running its scripts with `run`. */
-export function partsProvider(run: RunScript): Provider {
+/** The provider of a step made of parts, running its scripts with `run`, checking them with `hash`. */
+export function partsProvider(run: RunScript, hash: HashScripts): Provider {
   return {
     diff(_id: string, olds: PartsOutputs, news: PartsInputs): Promise<pulumi.dynamic.DiffResult> {
       const update = { changes: true, replaces: [], deleteBeforeReplace: false };
@@ -249,7 +263,7 @@ export function partsProvider(run: RunScript): Provider {
 
     async create(inputs: PartsInputs): Promise<pulumi.dynamic.CreateResult<PartsOutputs>> {
       const id = randomUUID();
-      return { id, outs: await runParts(run, id, inputs, {}, {}) };
+      return { id, outs: await runParts(run, hash, id, inputs, {}, {}) };
     },
 
     async read(id: string, props?: PartsOutputs): Promise<pulumi.dynamic.ReadResult<PartsOutputs>> {
@@ -271,7 +285,7 @@ export function partsProvider(run: RunScript): Provider {
 
     async update(id: string, olds: PartsOutputs, news: PartsInputs): Promise<pulumi.dynamic.UpdateResult<PartsOutputs>> {
       const before = hasPartRecords(olds) ? (olds.done ?? {}) : legacyRecords(olds, news);
-      return { outs: await runParts(run, id, news, before, hasPartRecords(olds) ? (olds.drift ?? {}) : {}) };
+      return { outs: await runParts(run, hash, id, news, before, hasPartRecords(olds) ? (olds.drift ?? {}) : {}) };
     },
   };
 }

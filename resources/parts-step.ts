@@ -11,12 +11,14 @@
  * - a failed part records the parts before it, so the next run goes on from the failed one and never signs
  *   a digest twice; a part with no record at all (a run killed half-way, a state written before the parts)
  *   is checked against the registry first and only run when what it makes is missing;
- * - refresh runs each recorded part's check; delete runs nothing.
+ * - refresh runs each recorded part's check; delete runs nothing;
+ * - the step records its scripts' content as one hash: a script file changed between the plan and the run fails
+ *   the step before any part runs (run again).
  *
  * Same provider (and provider text) as a Step: the runner tells the two apart by the `parts` input.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ScriptRef } from "../lib/build/step-script";
+import { scriptSetHash, type ScriptRef } from "../lib/build/step-script";
 import type { PartRecord } from "./parts-runner";
 import { STEP_PROVIDER_MODULE, STEP_TYPE } from "./step";
 
@@ -49,6 +51,7 @@ export class PartsStep extends pulumi.CustomResource {
 
   constructor(name: string, args: PartsStepArgs, opts?: pulumi.CustomResourceOptions) {
     const secretEnvironment = args.secretEnvironment === undefined ? {} : pulumi.secret(args.secretEnvironment);
+    const scripts = pulumi.all(args.parts.map((p) => p.script));
     super(
       STEP_TYPE,
       name,
@@ -58,10 +61,12 @@ export class PartsStep extends pulumi.CustomResource {
         triggers: args.triggers,
         environment: args.environment ?? {},
         secretEnvironment,
-        parts: args.parts.map((p) => ({
+        // Each part names its scripts; their content is recorded once, as one hash.
+        scripts: scripts.apply((refs) => scriptSetHash([...refs, ...args.parts.flatMap((p) => (p.check === undefined ? [] : [p.check]))])),
+        parts: args.parts.map((p, i) => ({
           name: p.name,
-          script: p.script,
-          ...(p.check === undefined ? {} : { check: p.check }),
+          script: scripts.apply((refs) => refs[i].name),
+          ...(p.check === undefined ? {} : { check: p.check.name }),
           key: p.key,
           environment: p.environment ?? {},
           ...(p.payload === undefined ? {} : { payload: p.payload }),

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
-import { isScriptRef, scriptHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
+import { isScriptRef, scriptHash, scriptSetHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
 import { hasPartRecords, hasParts, partsProvider, type PartsInputs, type PartsOutputs } from "./parts-runner";
 import { PROJECT_DIR } from "./project-dir";
 
@@ -182,7 +182,10 @@ const singleStep: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, Step
 };
 
 /** A step made of parts (resources/parts-step.ts), its scripts run by bash like a Step's. */
-export const partsRunner = partsProvider((label, script, env) => runBash(label, script, env));
+export const partsRunner = partsProvider(
+  (label, name, env) => runBash(label, currentScriptRef(name), env),
+  (names) => scriptSetHash(names.map(currentScriptRef)),
+);
 
 type AnyInputs = StepInputs | PartsInputs;
 type AnyOutputs = StepOutputs | PartsOutputs;

@@ -88,3 +88,13 @@ function normalise(path: string): string {
   }
   return out.join("/");
 }
+
+/**
+ * One hash for the scripts a step made of parts runs (resources/parts-step.ts): each named once, in name order,
+ * with its content hash. The step records it instead of a reference per part, and refuses to run when the
+ * scripts now hash otherwise (one changed after the run was planned).
+ */
+export function scriptSetHash(refs: readonly ScriptRef[]): string {
+  const lines = [...new Set(refs.map((r) => `${r.name}:${r.sha256}`))].sort();
+  return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
+}

@@ -38,7 +38,8 @@ import { NAMESPACE } from "../../lib/config/settings";
 import { readProgramInputs } from "../../resources/config";
 import { postgresImages } from "../../resources/program";
 import { Step, STEP_TYPE, stepScript } from "../../resources/step";
-import { stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
+import { currentScriptRef, stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
+import { scriptSetHash } from "../../lib/build/step-script";
 import { hasParts, PartFailed, partsProvider, type PartsInputs, type PartsOutputs, type RunScript } from "../../resources/parts-runner";
 
 export { ROOT, GOLDEN_DIR };
@@ -119,18 +120,19 @@ export interface PartView {
   readonly after: readonly string[];
 }
 
-/** The parts of a step made of parts, in order, by name (after checking each records its scripts by name and hash). */
+/** The parts of a step made of parts, in order, by name (after checking the step records its scripts' content as one hash). */
 export function partsOf(r: ResourceRecord): Map<string, PartView> {
   const shared = (r.inputs.environment ?? {}) as Record<string, string>;
-  const parts = r.inputs.parts as { name: string; script: unknown; check?: unknown; key: string[]; environment: Record<string, string>; payload?: Record<string, string>; secret?: boolean; after?: string[] }[];
+  const parts = r.inputs.parts as { name: string; script: string; check?: string; key: string[]; environment: Record<string, string>; payload?: Record<string, string>; secret?: boolean; after?: string[] }[];
   assert.ok(Array.isArray(parts), `${r.name} is a step made of parts`);
+  assert.match(String(r.inputs.scripts), /^[0-9a-f]{32}$/, `${r.name} records its scripts by one hash, not their text`);
   return new Map(
     parts.map((p) => [
       p.name,
       {
         name: p.name,
-        script: scriptName({ inputs: { script: p.script } }),
-        check: p.check === undefined ? undefined : scriptName({ inputs: { script: p.check } }),
+        script: p.script,
+        check: p.check,
         key: p.key,
         environment: { ...shared, ...p.environment, ...p.payload },
         secret: p.secret === true,
@@ -325,7 +327,10 @@ export async function evaluate(stackConfig: Readonly<Record<string, unknown>>, o
       if (args.type === COMMAND_TYPE && hasParts(inputs)) {
         // A step made of parts: the real provider decides and records; its scripts are faked (fakePart).
         const news = inputs as unknown as PartsInputs;
-        const provider = partsProvider(fakePart(news, executed, (name) => failed || (options.fail?.(args.type, name) ?? false)));
+        const provider = partsProvider(
+          fakePart(news, executed, (name) => failed || (options.fail?.(args.type, name) ?? false)),
+          (names) => scriptSetHash(names.map(currentScriptRef)),
+        );
         const diff = old === undefined ? undefined : await stepRunner.diff(`${args.name}-id`, old.outputs as unknown as PartsOutputs, news);
         if (diff !== undefined && diff.changes === false && old!.initErrors !== true) {
           record("same", old!.outputs);
@@ -476,9 +481,9 @@ function fakePart(inputs: PartsInputs, executed: ExecutedCommand[], fail: (name:
     if (m[2] !== undefined) return Promise.resolve({ status: "ok", stdout: `${m[1]}: not in the registry\n`, stderr: "" });
     const name = `${cell}-${m[1]}`;
     const failed = fail(name);
-    executed.push({ name, create: script.name, environment: Object.fromEntries(Object.entries(env).filter(([k]) => !secret.has(k))), failed });
+    executed.push({ name, create: script, environment: Object.fromEntries(Object.entries(env).filter(([k]) => !secret.has(k))), failed });
     if (failed) return Promise.resolve({ status: "status 1", stdout: "", stderr: `${name}: the command exited with status 1` });
-    return Promise.resolve({ status: "ok", stdout: script.name === "tag" ? `${env.DIGEST ?? ""}\n` : "", stderr: "" });
+    return Promise.resolve({ status: "ok", stdout: script === "tag" ? `${env.DIGEST ?? ""}\n` : "", stderr: "" });
   };
 }
 

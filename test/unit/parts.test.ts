@@ -9,34 +9,37 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
-import { keyHash, PartFailed, partsProvider, type Part, type PartCheck, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
+import { scriptSetHash } from "../../lib/build/step-script";
+import { keyHash, PartFailed, partsProvider, scriptNames, type Part, type PartCheck, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
 import { currentScriptRef, stepRunner } from "../../resources/step-runner";
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const SIGNER = '{"COSIGN_KEY":"k","mode":"key"}';
 
-function part(name: string, script: Part["script"]["name"], key: string[], extra: Partial<Part> = {}): Part {
-  return { name, script: currentScriptRef(script), key, environment: {}, ...extra };
+function part(name: string, script: Part["script"], key: string[], extra: Partial<Part> = {}): Part {
+  return { name, script, key, environment: {}, ...extra };
 }
 
 const PARTS: Part[] = [
-  part("tags", "tag", ["r:17-202611020830"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } }),
-  part("sign", "sign", [SIGNER], { check: currentScriptRef("check-signatures"), secret: true }),
+  part("tags", "tag", ["r:17-202611020830"], { check: "check-tags", environment: { TAGS: "r:17-202611020830" } }),
+  part("sign", "sign", [SIGNER], { check: "check-signatures", secret: true }),
   part("verify", "verify", [SIGNER, '{"VERIFY_KEY":"k.pub"}'], { after: ["sign"] }),
-  part("attest-provenance", "attest-provenance", [SIGNER], { check: currentScriptRef("check-provenance"), secret: true, payload: { PREDICATE: '{"buildType":"x"}' } }),
-  part("attest-sbom-linux-amd64", "attest-sbom", [SIGNER], { check: currentScriptRef("check-sbom"), secret: true, environment: { PLATFORM: "linux/amd64" } }),
-  part("rolling-tags", "tag", ["r:17"], { check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } }),
+  part("attest-provenance", "attest-provenance", [SIGNER], { check: "check-provenance", secret: true, payload: { PREDICATE: '{"buildType":"x"}' } }),
+  part("attest-sbom-linux-amd64", "attest-sbom", [SIGNER], { check: "check-sbom", secret: true, environment: { PLATFORM: "linux/amd64" } }),
+  part("rolling-tags", "tag", ["r:17"], { check: "check-tags", environment: { TAGS: "r:17" } }),
 ];
 const NAMES = PARTS.map((p) => p.name);
-const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS };
+/** The scripts as they are: what the program records when it plans the run. */
+const hashNow = (names: readonly Part["script"][]): string => scriptSetHash(names.map(currentScriptRef));
+const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS, scripts: hashNow(scriptNames(PARTS)) };
 /** What a refresh needs: each checked part's check and environment (not its script, key or payload). */
 const CHECKS: PartCheck[] = [
-  { name: "tags", check: currentScriptRef("check-tags"), environment: { TAGS: "r:17-202611020830" } },
-  { name: "sign", check: currentScriptRef("check-signatures"), environment: {} },
-  { name: "attest-provenance", check: currentScriptRef("check-provenance"), environment: {} },
-  { name: "attest-sbom-linux-amd64", check: currentScriptRef("check-sbom"), environment: { PLATFORM: "linux/amd64" } },
-  { name: "rolling-tags", check: currentScriptRef("check-tags"), environment: { TAGS: "r:17" } },
+  { name: "tags", check: "check-tags", environment: { TAGS: "r:17-202611020830" } },
+  { name: "sign", check: "check-signatures", environment: {} },
+  { name: "attest-provenance", check: "check-provenance", environment: {} },
+  { name: "attest-sbom-linux-amd64", check: "check-sbom", environment: { PLATFORM: "linux/amd64" } },
+  { name: "rolling-tags", check: "check-tags", environment: { TAGS: "r:17" } },
 ];
 
 interface Call {
@@ -52,7 +55,7 @@ interface Call {
 function fake(opts: { present?: string[]; results?: Record<string, ScriptRun> } = {}): { run: RunScript; calls: Call[] } {
   const calls: Call[] = [];
   const run: RunScript = (label, script, env) => {
-    calls.push({ label, script: script.name, env });
+    calls.push({ label, script, env });
     const given = opts.results?.[label];
     if (given !== undefined) return Promise.resolve(given);
     const check = / \(check\)$/.exec(label);
@@ -72,7 +75,7 @@ const done = (names: string[], parts: readonly Part[] = PARTS): PartsOutputs["do
 const RECORDED = { step: INPUTS.step, triggers: INPUTS.triggers, environment: INPUTS.environment, checks: CHECKS, done: done(NAMES) };
 let OLDS: PartsOutputs;
 async function definitionOf(inputs: PartsInputs): Promise<string> {
-  return (await partsProvider(fake({ present: NAMES }).run).create(inputs)).outs!.definition;
+  return (await partsProvider(fake({ present: NAMES }).run, hashNow).create(inputs)).outs!.definition;
 }
 const UPDATE = { changes: true, replaces: [], deleteBeforeReplace: false };
 const NONE = { changes: false, replaces: [], deleteBeforeReplace: false };
@@ -85,7 +88,7 @@ describe("step made of parts", () => {
 
   it("create runs every part in order, each once, and records its key and stdout; the secret environment only reaches the parts that sign and is never recorded", async () => {
     const { run, calls } = fake();
-    const { id, outs } = await partsProvider(run).create(INPUTS);
+    const { id, outs } = await partsProvider(run, hashNow).create(INPUTS);
     assert.match(id, /^[0-9a-f-]{36}$/);
     const envOf = (name: string): Record<string, string> => calls.find((c) => c.label === `cell-publish: ${name}`)!.env;
     assert.deepEqual(ran(calls), NAMES);
@@ -102,7 +105,7 @@ describe("step made of parts", () => {
 
   it("a part not recorded at all is asked of the registry first: what a killed run already made is recorded, not made twice", async () => {
     const { run, calls } = fake({ present: ["tags", "sign"] });
-    const { outs } = await partsProvider(run).create(INPUTS);
+    const { outs } = await partsProvider(run, hashNow).create(INPUTS);
     assert.deepEqual(ran(calls), ["verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
     assert.deepEqual(outs?.done.sign, { key: keyHash(PARTS[1].key), stdout: "" });
     // The checks ran with the part's environment and no recorded stdout.
@@ -112,7 +115,7 @@ describe("step made of parts", () => {
 
   it("a failed part: the parts before it are recorded (ErrorResourceInitFailed), the next run goes on from the failed one", async () => {
     const { run } = fake({ results: { "cell-publish: attest-sbom-linux-amd64": { status: "status 3", stdout: "", stderr: "syft: no such platform" } } });
-    const error = await partsProvider(run)
+    const error = await partsProvider(run, hashNow)
       .create(INPUTS)
       .then(() => undefined, (e: unknown) => e);
     assert.ok(error instanceof PartFailed);
@@ -122,35 +125,46 @@ describe("step made of parts", () => {
     assert.deepEqual(error.properties, { ...OLDS, done: done(["tags", "sign", "verify", "attest-provenance"]) });
 
     const { run: again, calls } = fake();
-    assert.deepEqual(await partsProvider(again).diff(error.id, error.properties, INPUTS), UPDATE);
-    const { outs } = await partsProvider(again).update(error.id, error.properties, INPUTS);
+    assert.deepEqual(await partsProvider(again, hashNow).diff(error.id, error.properties, INPUTS), UPDATE);
+    const { outs } = await partsProvider(again, hashNow).update(error.id, error.properties, INPUTS);
     assert.deepEqual(ran(calls), ["attest-sbom-linux-amd64", "rolling-tags"], "never a second signature on the same digest");
     assert.deepEqual(outs, OLDS);
 
     // A failure in an update records the same way, keeping what was recorded before.
     const { run: failing } = fake({ results: { "cell-publish: rolling-tags": { status: "status 1", stdout: "", stderr: "tag: refused" } } });
-    await assert.rejects(partsProvider(failing).update(error.id, error.properties, INPUTS), (e: unknown) => e instanceof PartFailed && e.id === error.id && JSON.stringify(Object.keys(e.properties.done)) === JSON.stringify(["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"]));
+    await assert.rejects(partsProvider(failing, hashNow).update(error.id, error.properties, INPUTS), (e: unknown) => e instanceof PartFailed && e.id === error.id && JSON.stringify(Object.keys(e.properties.done)) === JSON.stringify(["tags", "sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"]));
+  });
+
+  it("a script that changed after the run was planned: nothing runs, the step fails saying so, and what was recorded stays", async () => {
+    const { run, calls } = fake();
+    const changed = partsProvider(run, () => "f".repeat(32));
+    await assert.rejects(changed.create(INPUTS), (e: unknown) => e instanceof PartFailed && e.message === "cell-publish: a script of scripts/steps changed after this run was planned; run again" && Object.keys(e.properties.done).length === 0);
+    await assert.rejects(changed.update("id", { ...OLDS, done: done(["tags", "sign"]) }, INPUTS), (e: unknown) => e instanceof PartFailed && Object.keys(e.properties.done).join() === "tags,sign");
+    assert.deepEqual(calls, []);
+    // With nothing left to run, a changed script stops nothing (an update that records the new definition).
+    assert.ok((await changed.update("id", OLDS, INPUTS)).outs);
   });
 
   it("a registry check that cannot tell fails the part, naming why, with the parts before it recorded", async () => {
     const { run, calls } = fake({ results: { "cell-publish: sign (check)": { status: "status 1", stdout: "", stderr: "cannot tell: connection refused" } } });
-    await assert.rejects(partsProvider(run).create(INPUTS), (e: unknown) => e instanceof PartFailed && e.message === "cell-publish: sign: cannot check the registry (status 1): cannot tell: connection refused" && Object.keys(e.properties.done).join() === "tags");
+    await assert.rejects(partsProvider(run, hashNow).create(INPUTS), (e: unknown) => e instanceof PartFailed && e.message === "cell-publish: sign: cannot check the registry (status 1): cannot tell: connection refused" && Object.keys(e.properties.done).join() === "tags");
     assert.deepEqual(ran(calls), ["tags"]);
   });
 
   it("diff: a new digest replaces (every part runs); a part with a new key or unrecorded is an update; an edited script or new password runs nothing", async () => {
-    const p = partsProvider(fake().run);
+    const p = partsProvider(fake().run, hashNow);
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, triggers: [D2] }), { ...UPDATE, replaces: ["triggers"] });
     assert.deepEqual(await p.diff("id", OLDS, INPUTS), NONE);
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, secretEnvironment: { COSIGN_PASSWORD: "rotated" } }), NONE);
-    const edited = PARTS.map((x) => (x.name === "sign" ? { ...x, script: { ...x.script, sha256: "0".repeat(64) } } : x));
-    assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: edited }), UPDATE, "an update that records the new script");
+    // Planned with a sign.sh of other content.
+    const edited: PartsInputs = { ...INPUTS, scripts: scriptSetHash(scriptNames(PARTS).map((n) => (n === "sign" ? { name: n, sha256: "0".repeat(64) } : currentScriptRef(n)))) };
+    assert.deepEqual(await p.diff("id", OLDS, edited), UPDATE, "an update that records the new script");
     const { run, calls } = fake();
-    const { outs } = await partsProvider(run).update("id", OLDS, { ...INPUTS, parts: edited });
+    const { outs } = await partsProvider(run, (names) => edited.scripts + names.join()).update("id", OLDS, edited);
     assert.deepEqual(calls, [], "and runs nothing");
     assert.notEqual(outs!.definition, OLDS.definition);
     assert.deepEqual(outs, { ...OLDS, definition: outs!.definition });
-    assert.deepEqual(await p.diff("id", outs, { ...INPUTS, parts: edited }), NONE, "recorded: nothing left to do");
+    assert.deepEqual(await p.diff("id", outs, edited), NONE, "recorded: nothing left to do");
     const predicate = PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: "{}" } } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: predicate }), UPDATE, "a new predicate text: an update, which runs nothing (its key is the signer)");
     const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
@@ -162,19 +176,19 @@ describe("step made of parts", () => {
   it("update runs the parts whose key changed, and verify after a signature made again; nothing else", async () => {
     const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
     const a = fake();
-    await partsProvider(a.run).update("id", OLDS, { ...INPUTS, parts: policy });
+    await partsProvider(a.run, hashNow).update("id", OLDS, { ...INPUTS, parts: policy });
     assert.deepEqual(ran(a.calls), ["verify"], "a new verification policy only verifies again");
     const signer = '{"COSIGN_KEY":"next","mode":"key"}';
     const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: [signer] } : x.name === "verify" ? { ...x, key: [signer, '{"VERIFY_KEY":"k.pub"}'] } : x));
     const b = fake();
-    await partsProvider(b.run).update("id", OLDS, { ...INPUTS, parts: rekeyed });
+    await partsProvider(b.run, hashNow).update("id", OLDS, { ...INPUTS, parts: rekeyed });
     assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
     assert.ok(!b.calls.some((c) => c.label.endsWith("(check)")), "a part recorded for another key is not skipped because something is there");
   });
 
   it("read runs each recorded part's check with what it printed; a drift makes the next run redo that part (and verify after sign), told what it printed", async () => {
     const { run, calls } = fake({ present: NAMES, results: { "cell-publish: sign (check)": { status: "ok", stdout: "the registry holds no signature of r@sha256:1\n\n", stderr: "" } } });
-    const p = partsProvider(run);
+    const p = partsProvider(run, hashNow);
     const { props } = await p.read("id", { ...OLDS, drift: { tags: "healed since" } });
     assert.deepEqual(
       calls.map((c) => c.label),
@@ -184,25 +198,25 @@ describe("step made of parts", () => {
     assert.deepEqual(props, { ...OLDS, drift: { sign: "the registry holds no signature of r@sha256:1" } });
     assert.deepEqual(await p.diff("id", props, INPUTS), UPDATE);
     const again = fake();
-    const { outs } = await partsProvider(again.run).update("id", props, INPUTS);
+    const { outs } = await partsProvider(again.run, hashNow).update("id", props, INPUTS);
     assert.deepEqual(ran(again.calls), ["sign", "verify"]);
     assert.equal(again.calls[0].env.STEP_STDOUT, "out cell-publish: sign");
     assert.equal(outs?.drift, undefined, "healed");
     assert.deepEqual(await p.diff("id", outs!, INPUTS), NONE);
 
     const { run: down } = fake({ present: NAMES, results: { "cell-publish: attest-sbom-linux-amd64 (check)": { status: "status 1", stdout: "", stderr: "registry unreachable" } } });
-    await assert.rejects(partsProvider(down).read("id", OLDS), { message: "cell-publish: attest-sbom-linux-amd64: cannot check the registry (status 1): registry unreachable" });
+    await assert.rejects(partsProvider(down, hashNow).read("id", OLDS), { message: "cell-publish: attest-sbom-linux-amd64: cannot check the registry (status 1): registry unreachable" });
   });
 
   it("a state written before the parts (the timestamped tag's own Step, aliased): same digest goes on from it, another digest starts again", async () => {
     // Its triggers were the digest and the tags; the part's key is the tags (the digest is the step's trigger).
     const legacy = { script: currentScriptRef("tag"), environment: {}, triggers: [D1, "r:17-202611020830"], step: "cell-tags", stdout: D1 } as unknown as PartsOutputs;
-    const p = partsProvider(fake().run);
+    const p = partsProvider(fake().run, hashNow);
     assert.deepEqual(await p.diff("id", legacy, INPUTS), UPDATE);
     assert.deepEqual(await p.diff("id", { ...legacy, triggers: [D2, "x"] }, INPUTS), { ...UPDATE, replaces: ["triggers"] });
     // The old sign Step's signature is still in the registry: checked, recorded, not made again.
     const { run, calls } = fake({ present: ["sign", "attest-provenance", "attest-sbom-linux-amd64"] });
-    const { outs } = await partsProvider(run).update("id", legacy, INPUTS);
+    const { outs } = await partsProvider(run, hashNow).update("id", legacy, INPUTS);
     assert.deepEqual(ran(calls), ["verify", "rolling-tags"]);
     assert.ok(!calls.some((c) => c.label === "cell-publish: tags (check)"), "the tag Step's record is the tags part's");
     assert.deepEqual(outs?.done.tags, { key: keyHash(PARTS[0].key), stdout: D1 });
@@ -219,12 +233,13 @@ describe("step made of parts, through the real provider and scripts", () => {
     triggers: ["sha256:1"],
     environment: { ...env, FAKE_COSIGN: fakeCosign },
     secretEnvironment: { COSIGN_PASSWORD: "pw" },
-    parts: [{ name: "sign", script: currentScriptRef("sign"), key: ["sha256:1", SIGNER], environment: {}, secret: true }],
+    parts: [{ name: "sign", script: "sign", key: [SIGNER], environment: {}, secret: true }],
+    scripts: hashNow(["sign"]),
   });
 
   it("runs scripts/steps/sign.sh with the password for a part that signs, and records only what it printed", async () => {
     const { outs } = await stepRunner.create(sign('printf "%s " "$@"; printf "%s\\n" "$COSIGN_PASSWORD"'));
-    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: keyHash(["sha256:1", SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
+    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: keyHash([SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
   });
 
   it("a failing script: an error the SDK's dynamic-provider host turns into ErrorResourceInitFailed (id, properties, reasons)", async () => {
