@@ -43,7 +43,12 @@ export function runReport(): RunReport {
       }
       const m = e.resOutputsEvent?.metadata ?? e.resourcePreEvent?.metadata;
       const drift = (m?.new?.outputs as { drift?: unknown } | undefined)?.drift;
-      if (m !== undefined && typeof drift === "string" && drift !== "") drifts.set(resourceName(m.urn), drift);
+      if (m === undefined) return;
+      if (typeof drift === "string" && drift !== "") drifts.set(resourceName(m.urn), drift);
+      // A step made of parts (resources/parts-step.ts) records a drift per part.
+      if (typeof drift === "object" && drift !== null) {
+        for (const [part, text] of Object.entries(drift)) if (typeof text === "string" && text !== "") drifts.set(`${resourceName(m.urn)}: ${part}`, text);
+      }
     },
   };
 }

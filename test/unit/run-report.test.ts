@@ -21,6 +21,18 @@ describe("run report", () => {
     assert.deepEqual([...r.drifts], [["postgresql-17-standard-trixie-tags", "X is missing"]]);
   });
 
+  it("a step made of parts: a drift line per drifted part, and a failed part's own reason", () => {
+    const r = runReport();
+    const urn = URN.replace(/-tags$/, "-publish");
+    r.onEvent({ sequence: 1, timestamp: 0, resOutputsEvent: { metadata: { op: "update", urn, type: "pulumi-nodejs:dynamic:Resource", provider: "", new: { outputs: { drift: { sign: "the registry holds no signature of R", "rolling-tags": "R:17 is missing" } } } } } } as unknown as auto.EngineEvent);
+    r.onEvent({ sequence: 2, timestamp: 0, diagnosticEvent: { urn, message: "postgresql-17-standard-trixie-publish: sign: exited with status 1:\ncosign: no such key\n", color: "never", severity: "error" } });
+    assert.deepEqual([...r.drifts], [
+      ["postgresql-17-standard-trixie-publish: sign", "the registry holds no signature of R"],
+      ["postgresql-17-standard-trixie-publish: rolling-tags", "R:17 is missing"],
+    ]);
+    assert.deepEqual([...r.failures], [["postgresql-17-standard-trixie-publish", "cosign: no such key"]]);
+  });
+
   it("a CLI error: the error line and the lines under it (who holds the lock)", () => {
     const message = [
       "code: 255",
