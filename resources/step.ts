@@ -1,7 +1,8 @@
 /**
  * A build step: a fixed bash script (`scripts/steps/NAME.sh`, recorded by name and content hash) run with an
  * environment, recorded in the stack state, run again only when its `triggers` change.
- * The stamp, tag, sign, verify, attest, scan and promote steps are Steps.
+ * The stamp, scan and promote steps, and an unsigned cell's tag step, are Steps; a signed cell's tag, sign,
+ * verify and attest steps are the parts of one step (resources/parts-step.ts), served by the same provider.
  *
  * It is a Pulumi dynamic resource (served by the Node.js SDK's own dynamic provider) and not
  * `@pulumi/command`: that provider's plugin cannot be built on the machines this project is developed
