@@ -19,6 +19,10 @@ import { strict as assert } from "node:assert";
  *   `{name, outputs, secretOutputNames: []}` with the outputs given in `stackOutputs` for that
  *   name (an unknown name fails, as the engine fails on a stack that does not exist); reads are
  *   recorded with action "read" and kept out of state;
+ * - a step made of parts (resources/parts-step.ts) is run by the real parts provider with its scripts faked
+ *   (fakePart): each part that runs is recorded as executed under the name its own Step had (`CELL-sign`);
+ *   a failed part keeps the parts before it, as the engine keeps a resource that failed to initialise, and
+ *   the next evaluation updates it whatever its inputs;
  * - a failed run keeps the old state plus whatever succeeded (a failed create is not recorded),
  *   a successful run drops resources it no longer registers.
  *
