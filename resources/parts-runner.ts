@@ -124,11 +124,12 @@ function definitionHash(inputs: PartsInputs): string {
     .slice(0, 24);
 }
 
-function sameJson(a: unknown, b: unknown): boolean {
+/** The same JSON (absent as null): the runners compare recorded values with new ones this way. */
+export function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 }
 
-function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+export function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
   return sameJson(a ?? [], b ?? []);
 }
 
@@ -171,7 +172,8 @@ function outputsOf(inputs: PartsInputs, done: Record<string, PartRecord>, drift:
   return Object.keys(drift).length === 0 ? outs : { ...outs, drift };
 }
 
-function failureText(label: string, r: ScriptRun): string {
+/** A script that did not end well: how it ended, and the end of its stderr. */
+export function failureText(label: string, r: ScriptRun): string {
   return `${label}: exited with ${r.status}${r.stderr === "" ? "" : `:\n${r.stderr}`}`;
 }
 
@@ -192,7 +194,8 @@ export class PartFailed extends Error {
   }
 }
 
-function driftLines(stdout: string): string {
+/** A check's stdout as one drift line: each line it printed, trimmed, joined by "; " ("" when it printed none). */
+export function driftLines(stdout: string): string {
   return stdout
     .split("\n")
     .map((l) => l.trim())

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { isScriptRef, scriptHash, scriptSetHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
-import { hasPartRecords, hasParts, partsProvider, type PartsInputs, type PartsOutputs } from "./parts-runner";
+import { driftLines, failureText, hasPartRecords, hasParts, partsProvider, sameJson, sameList, type PartsInputs, type PartsOutputs, type ScriptRun } from "./parts-runner";
 import { PROJECT_DIR } from "./project-dir";
 
 export interface StepInputs {
@@ -87,18 +87,15 @@ function bashArgs(step: string, script: ScriptRef | string): string[] {
   return [stepScriptPath(script.name)];
 }
 
-interface BashResult {
-  /** "ok", or how it ended otherwise: `status 3`, `signal SIGKILL`. */
-  readonly status: string;
-  readonly stdout: string;
-  /** The end of stderr, trimmed. */
-  readonly stderr: string;
+/** Runs a Step's script, checked against what the plan recorded (bashArgs), with this process's environment plus `env`. */
+function runBash(step: string, script: ScriptRef | string, env: Record<string, string>): Promise<ScriptRun> {
+  return runArgs(step, bashArgs(step, script), env);
 }
 
-/** Runs a script with this process's environment plus `env`. */
-function runBash(step: string, script: ScriptRef | string, env: Record<string, string>): Promise<BashResult> {
-  return new Promise<BashResult>((resolve, reject) => {
-    const child = spawn("bash", bashArgs(step, script), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** `bash ARGS` with this process's environment plus `env`; progress lines of stderr are shown as they come. */
+function runArgs(step: string, args: string[], env: Record<string, string>): Promise<ScriptRun> {
+  return new Promise<ScriptRun>((resolve, reject) => {
+    const child = spawn("bash", args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
@@ -116,18 +113,8 @@ function runBash(step: string, script: ScriptRef | string, env: Record<string, s
   });
 }
 
-function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
-  const x = a ?? [];
-  const y = b ?? [];
-  return x.length === y.length && x.every((v, i) => v === y[i]);
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
-}
-
-function failure(step: string, r: BashResult): Error {
-  return new Error(`${step}: exited with ${r.status}${r.stderr === "" ? "" : `:\n${r.stderr}`}`);
+function failure(step: string, r: ScriptRun): Error {
+  return new Error(failureText(step, r));
 }
 
 function definition(news: StepInputs): Omit<StepOutputs, "stdout"> {
@@ -160,11 +147,7 @@ const singleStep: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, Step
     if (props === undefined || props.check === undefined || props.check === "") return { id, props };
     const r = await runBash(props.step, props.check, { ...props.environment, [STEP_STDOUT_ENV]: props.stdout });
     if (r.status !== "ok") throw new Error(`${props.step}: cannot check the registry (${r.status})${r.stderr === "" ? "" : `: ${r.stderr}`}`);
-    const drift = r.stdout
-      .split("\n")
-      .map((l) => l.trim())
-      .filter((l) => l !== "")
-      .join("; ");
+    const drift = driftLines(r.stdout);
     // A drift found before and healed since is gone: only what this check found is recorded.
     const rest: StepOutputs = { ...props };
     delete (rest as { drift?: string }).drift;
@@ -182,8 +165,9 @@ const singleStep: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, Step
 };
 
 /** A step made of parts (resources/parts-step.ts), its scripts run by bash like a Step's. */
+// The step checked its scripts' hash once before its parts run: each part runs its file as it is.
 export const partsRunner = partsProvider(
-  (label, name, env) => runBash(label, currentScriptRef(name), env),
+  (label, name, env) => runArgs(label, [stepScriptPath(name)], env),
   (names) => scriptSetHash(names.map(currentScriptRef)),
 );
 
