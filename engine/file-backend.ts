@@ -61,8 +61,10 @@ export function isRunning(pid: number, command = "pulumi"): boolean {
     return (e as NodeJS.ErrnoException).code === "EPERM";
   }
   const comm = `/proc/${pid}/comm`;
-  if (existsSync(comm)) return readFileSync(comm, "utf8").trim().startsWith(command);
-  return true;
+  if (!existsSync(comm)) return true;
+  // A killed process stays in the table until its parent (or init, for an orphan) reaps it: it holds nothing.
+  if (/^\d+ \(.*\) [ZX]/s.test(readFileSync(`/proc/${pid}/stat`, "utf8"))) return false;
+  return readFileSync(comm, "utf8").trim().startsWith(command);
 }
 
 export interface LockSweep {

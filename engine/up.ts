@@ -14,14 +14,15 @@
  * or the PostgreSQL repository needs; the committed `Pulumi.<stack>.yaml` stays what a user reads, and
  * `pulumi preview --stack <stack>-local` with the CLI reads the same file `npm run up` deployed.
  *
- * Before the engine starts, on the file backend: a lock left by a killed run of this machine is cleared
- * (one line says whose), what that run left running is stopped (engine/run-record.ts), and a state file
+ * Before the engine starts, on the file backend: what a killed run of this machine left running is
+ * stopped (engine/run-record.ts), its lock is cleared (one line says whose), and a state file
  * that is not a checkpoint is named with the way back. Every run reads the registry first (a refresh
  * that also drops the creates a killed run left pending), so what was deleted, moved or left unsigned is
  * made again by the same run.
  */
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import * as auto from "@pulumi/pulumi/automation";
@@ -30,7 +31,7 @@ import { stackSettings } from "../cli/stack-settings";
 import { UserError } from "../lib/errors";
 import type { ImageOutput } from "../lib/outputs";
 import { NAMESPACE, type Settings } from "../lib/config/settings";
-import { clearStaleLocks, describeHolder, pendingOperations, stateFile } from "./file-backend";
+import { clearStaleLocks, describeHolder, type LockHolder, type LockSweep, pendingOperations, stateFile } from "./file-backend";
 import { commandErrorLines, resourceName, runReport, type RunReport } from "./run-report";
 import { beginRun, endRun } from "./run-record";
 import { openStack, previewWithoutCheckpoints, PROJECT_DIR, useEngine } from "./workspace";
@@ -97,13 +98,27 @@ const say = (line: string): void => {
   process.stderr.write(`up: ${line}\n`);
 };
 
+/** Clears the stack's stale locks; locks of this machine still held are looked at again for up to `waitMs`. */
+async function sweepLocks(stateDir: string, stack: string, waitMs: number): Promise<LockSweep> {
+  const deadline = Date.now() + waitMs;
+  const cleared: LockHolder[] = [];
+  for (;;) {
+    const sweep = clearStaleLocks(stateDir, PROJECT, stack);
+    cleared.push(...sweep.cleared);
+    if (!sweep.kept.some((l) => l.hostname === hostname()) || Date.now() >= deadline) return { cleared, kept: sweep.kept };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 /** Clears what a killed run of this stack left behind on the file backend at `stateDir`; fails on a state that cannot be read. */
 async function recover(stateDir: string, stack: string): Promise<string> {
-  const { cleared, kept } = clearStaleLocks(stateDir, PROJECT, stack);
-  for (const l of cleared) say(`cleared the lock of a run that no longer runs: ${describeHolder(l)}`);
-  for (const l of kept) say(`the stack is locked by a run that may still be going: ${describeHolder(l)}; wait for it, or if it is gone, \`pulumi cancel --stack ${stack}\``);
   const { run, leftOver } = await beginRun(stateDir, stack);
   if (leftOver !== undefined && leftOver.stopped.length > 0) say(`stopped what the killed run (pid ${leftOver.pid}, started ${leftOver.started}) left running: ${leftOver.stopped.join(", ")}`);
+  // After a killed run its CLI may still be exiting (a SIGKILLed Go process takes a moment to die, and an
+  // orphan to be reaped): its lock is given a few seconds to become stale before it is called live.
+  const { cleared, kept } = await sweepLocks(stateDir, stack, leftOver === undefined ? 0 : 5000);
+  for (const l of cleared) say(`cleared the lock of a run that no longer runs: ${describeHolder(l)}`);
+  for (const l of kept) say(`the stack is locked by a run that may still be going: ${describeHolder(l)}; wait for it, or if it is gone, \`pulumi cancel --stack ${stack}\``);
   const pending = pendingOperations(stateFile(stateDir, PROJECT, stack));
   if (pending.length > 0) {
     say(`the last run was killed with ${pending.length} operation(s) in flight; this run checks them against the registry (unfinished creates are dropped and made again):`);

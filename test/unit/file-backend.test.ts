@@ -5,7 +5,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -48,6 +48,24 @@ describe("file backend locks", () => {
       assert.equal(describeHolder(sweep.kept.find((l) => l.file === elsewhere)!), `ci@another-runner (pid ${sweep.kept.find((l) => l.file === elsewhere)!.pid}) since 2026-12-07T10:02:00Z`);
     } finally {
       live.kill();
+    }
+  });
+
+  it("clears the lock of a killed pulumi not yet reaped (a zombie holds nothing)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "locks-"));
+    const bin = mkdtempSync(join(tmpdir(), "pulumi-bin-"));
+    copyFileSync("/bin/sleep", join(bin, "pulumi"));
+    // A parent that never waits: its ended child named pulumi stays a zombie while the parent sleeps.
+    const parent = spawn("sh", ["-c", `${join(bin, "pulumi")} 0 & echo $!; exec sleep 30`], { stdio: ["ignore", "pipe", "ignore"] });
+    try {
+      const pid = Number(await new Promise<string>((r) => parent.stdout.once("data", (d: Buffer) => r(d.toString().trim()))));
+      const deadline = Date.now() + 5000;
+      while (!/^\d+ \(pulumi\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      assert.match(readFileSync(`/proc/${pid}/stat`, "utf8"), /^\d+ \(pulumi\) Z/, "the child is a zombie named pulumi");
+      const zombie = lock(dir, "z", { pid, username: "ci", hostname: hostname(), timestamp: "2026-12-07T10:00:00Z" });
+      assert.deepEqual(clearStaleLocks(dir, "postgres-images", "dev").cleared.map((l) => l.file), [zombie]);
+    } finally {
+      parent.kill();
     }
   });
 
