@@ -9,7 +9,8 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import type { StepScriptName } from "../lib/build/step-script";
+import { checkEnvironment, type StepScriptName } from "../lib/build/step-script";
+import { PayloadMissing, readPayload } from "./payload-store";
 
 /** One part, in the order of `PartsInputs.parts`. */
 export interface Part {
@@ -20,13 +21,17 @@ export interface Part {
   /** Run on refresh and before a part not recorded at all runs: prints one line per thing missing, nothing when all is there. */
   readonly check?: StepScriptName;
   /**
-   * The part runs again exactly when this changes: the signer, the policy, the tags (with the step's digest, what
-   * the part's own Step had as `triggers`).
+   * The part runs again exactly when this changes: keyHash of the signer, the policy, the tags (with the step's
+   * digest, what the part's own Step had as `triggers`). A hash, so a signer's description or a list of tags is
+   * not kept a second time beside the environment that carries it.
    */
-  readonly key: string[];
+  readonly key: string;
   /** Added to the step's environment for this part, its run and its check. */
   readonly environment: Record<string, string>;
-  /** Added for the run only, and kept among the inputs only (the provenance predicate): no check needs it. */
+  /**
+   * Added for the run only (the provenance predicate): variable → the sha256 its text is stored under
+   * (resources/payload-store.ts), so the state keeps the hash, not the text.
+   */
   readonly payload?: Record<string, string>;
   /** Whether the step's secret environment reaches this part (only the parts that sign). */
   readonly secret?: boolean;
@@ -54,7 +59,7 @@ export interface PartRecord {
   readonly stdout: string;
 }
 
-/** What a refresh needs to run a part's check. */
+/** What a refresh needs to run a part's check: the variables it reads (lib/build/step-script.ts CHECK_READS). */
 export interface PartCheck {
   readonly name: string;
   readonly check: StepScriptName;
@@ -68,6 +73,7 @@ export interface PartCheck {
 export interface PartsOutputs {
   readonly step: string;
   readonly triggers: string[];
+  /** What the checks read of the step's environment. */
   readonly environment: Record<string, string>;
   /** The checks of the parts that have one, in order. */
   readonly checks: PartCheck[];
@@ -112,7 +118,7 @@ export function hasPartRecords(x: unknown): boolean {
   return typeof x === "object" && x !== null && "done" in x;
 }
 
-/** The key as recorded: a hash, so a signer's description is not kept twice per part. */
+/** A part's key as the step is given it and records it: a hash, so a signer's description is not kept twice per part. */
 export function keyHash(key: readonly string[]): string {
   return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
 }
@@ -147,23 +153,26 @@ interface LegacyStep {
  */
 function legacyRecords(olds: LegacyStep, news: PartsInputs): Record<string, PartRecord> {
   const name = (olds.script as { name?: unknown } | undefined)?.name;
-  const part = news.parts.find((p) => p.script === name && sameList([news.triggers[0], ...p.key], olds.triggers));
-  return part === undefined ? {} : { [part.name]: { key: keyHash(part.key), stdout: olds.stdout ?? "" } };
+  const [digest, ...key] = olds.triggers ?? [];
+  const part = news.parts.find((p) => p.script === name && digest === news.triggers[0] && keyHash(key) === p.key);
+  return part === undefined ? {} : { [part.name]: { key: part.key, stdout: olds.stdout ?? "" } };
 }
 
 /** The parts that must run (in order): unrecorded, recorded for another key, or drifted. */
 export function pendingParts(parts: readonly Part[], done: Readonly<Record<string, PartRecord>>, drift: Readonly<Record<string, string>> = {}): Part[] {
-  return parts.filter((p) => done[p.name]?.key !== keyHash(p.key) || (drift[p.name] ?? "") !== "");
+  return parts.filter((p) => done[p.name]?.key !== p.key || (drift[p.name] ?? "") !== "");
 }
 
 function outputsOf(inputs: PartsInputs, done: Record<string, PartRecord>, drift: Record<string, string>): PartsOutputs {
   // The provider's text too: the SDK adds it to a success's outputs, not to a failure's, and a refresh loads
   // the provider from the outputs.
-  const checks = inputs.parts.flatMap((p): PartCheck[] => (p.check === undefined ? [] : [{ name: p.name, check: p.check, environment: p.environment }]));
+  // Each check keeps only what it reads: the step's shared environment once, each part's own beside its check.
+  const checks = inputs.parts.flatMap((p): PartCheck[] => (p.check === undefined ? [] : [{ name: p.name, check: p.check, environment: checkEnvironment(p.check, p.environment) }]));
+  const shared = Object.assign({}, ...inputs.parts.map((p) => (p.check === undefined ? {} : checkEnvironment(p.check, inputs.environment)))) as Record<string, string>;
   const outs: PartsOutputs = {
     step: inputs.step,
     triggers: inputs.triggers,
-    environment: inputs.environment,
+    environment: shared,
     checks,
     definition: definitionHash(inputs),
     done,
@@ -217,7 +226,7 @@ async function runParts(run: RunScript, hash: HashScripts, id: string, inputs: P
   const ran = new Set<string>();
   for (const part of inputs.parts) {
     const record = done[part.name];
-    const key = keyHash(part.key);
+    const key = part.key;
     const drifted = (left[part.name] ?? "") !== "";
     const follows = (part.after ?? []).some((a) => ran.has(a));
     if (record?.key === key && !drifted && !follows) continue;
@@ -231,7 +240,14 @@ async function runParts(run: RunScript, hash: HashScripts, id: string, inputs: P
         continue;
       }
     }
-    const r = await run(label, part.script, { ...env, ...part.payload, ...(part.secret === true ? inputs.secretEnvironment : {}), ...(drifted && record !== undefined ? { [PART_STDOUT_ENV]: record.stdout } : {}) });
+    let payload: Record<string, string>;
+    try {
+      payload = Object.fromEntries(Object.entries(part.payload ?? {}).map(([k, hash]) => [k, readPayload(hash)]));
+    } catch (e) {
+      if (!(e instanceof PayloadMissing)) throw e;
+      throw new PartFailed(`${label}: ${e.message}`, id, outputsOf(inputs, done, left));
+    }
+    const r = await run(label, part.script, { ...env, ...payload, ...(part.secret === true ? inputs.secretEnvironment : {}), ...(drifted && record !== undefined ? { [PART_STDOUT_ENV]: record.stdout } : {}) });
     if (r.status !== "ok") throw new PartFailed(failureText(label, r), id, outputsOf(inputs, done, left));
     done[part.name] = { key, stdout: r.stdout.replace(/\n$/, "") };
     delete left[part.name];

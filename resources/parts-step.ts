@@ -19,16 +19,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { scriptSetHash, type ScriptRef } from "../lib/build/step-script";
-import type { PartRecord } from "./parts-runner";
+import { keyHash, type PartRecord } from "./parts-runner";
+import { storePayload } from "./payload-store";
 import { STEP_PROVIDER_MODULE, STEP_TYPE } from "./step";
 
 export interface PartArgs {
   readonly name: string;
   readonly script: pulumi.Input<ScriptRef>;
   readonly check?: ScriptRef;
+  /** The part runs again when this changes; the step is given its hash (parts-runner.ts keyHash). */
   readonly key: pulumi.Input<pulumi.Input<string>[]>;
   readonly environment?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** For the run only, kept among the inputs only (the provenance predicate). */
+  /** For the run only (the provenance predicate): stored as files by content hash (resources/payload-store.ts), the state keeps the hashes. */
   readonly payload?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Whether the step's secret environment reaches this part. */
   readonly secret?: boolean;
@@ -67,9 +69,9 @@ export class PartsStep extends pulumi.CustomResource {
           name: p.name,
           script: scripts.apply((refs) => refs[i].name),
           ...(p.check === undefined ? {} : { check: p.check.name }),
-          key: p.key,
+          key: pulumi.output(p.key).apply((k) => keyHash(k)),
           environment: p.environment ?? {},
-          ...(p.payload === undefined ? {} : { payload: p.payload }),
+          ...(p.payload === undefined ? {} : { payload: pulumi.output(p.payload).apply((values) => Object.fromEntries(Object.entries(values).map(([k, v]) => [k, storePayload(v)]))) }),
           ...(p.secret === true ? { secret: true } : {}),
           ...(p.after === undefined ? {} : { after: [...p.after] }),
         })),

@@ -98,3 +98,24 @@ export function scriptSetHash(refs: readonly ScriptRef[]): string {
   const lines = [...new Set(refs.map((r) => `${r.name}:${r.sha256}`))].sort();
   return createHash("sha256").update(lines.join("\n")).digest("hex").slice(0, 32);
 }
+
+/**
+ * The variables each refresh check reads from its step's environment (STEP_STDOUT, the recorded output, is the
+ * runner's own): a step made of parts keeps only these for its checks in its outputs, where a refresh finds
+ * them, instead of each part's whole environment a second time. test/unit/step-scripts.test.ts reads the
+ * scripts and fails when one reads a variable not listed here.
+ */
+export const CHECK_READS = {
+  "check-stamp": ["STAMP_TAG_PREFIX", "STAMP_TAG_SUFFIX"],
+  "check-tags": ["IMAGE_REF", "DIGEST", "TAGS"],
+  // lib/presence.sh reads PLATFORM for the SBOM's scope only; listed, since it is read there.
+  "check-signatures": ["IMAGE_REF", "PLATFORM"],
+  "check-provenance": ["IMAGE_REF", "PLATFORM"],
+  "check-sbom": ["IMAGE_REF", "PLATFORM"],
+} as const satisfies Partial<Record<StepScriptName, readonly string[]>>;
+
+/** What `check` reads of `env`: all of it for a script not in CHECK_READS. */
+export function checkEnvironment(check: StepScriptName, env: Readonly<Record<string, string>>): Record<string, string> {
+  const reads: readonly string[] | undefined = (CHECK_READS as Partial<Record<StepScriptName, readonly string[]>>)[check];
+  return reads === undefined ? { ...env } : Object.fromEntries(Object.entries(env).filter(([k]) => reads.includes(k)));
+}

@@ -45,6 +45,15 @@ import { Step, STEP_TYPE, stepScript } from "../../resources/step";
 import { currentScriptRef, stepRunner, type StepInputs, type StepOutputs } from "../../resources/step-runner";
 import { scriptSetHash } from "../../lib/build/step-script";
 import { hasParts, PartFailed, partsProvider, type PartsInputs, type PartsOutputs, type RunScript } from "../../resources/parts-runner";
+import { PAYLOAD_DIR_ENV, readPayload } from "../../resources/payload-store";
+
+// The program stores payloads (the provenance predicate) as files: the program tests' go to a folder of their own.
+process.env[PAYLOAD_DIR_ENV] ??= mkdtempSync(join(tmpdir(), "program-payloads-"));
+
+/** A part's key as a step is given it: the first 24 hex of the sha256 of its JSON (written out here, not the runner's keyHash). */
+export function keyOf(key: readonly string[]): string {
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
+}
 
 export { ROOT, GOLDEN_DIR };
 export const IMAGE_TYPE = "docker-build:index:Image";
@@ -118,7 +127,8 @@ export interface PartView {
   readonly name: string;
   readonly script: string;
   readonly check?: string;
-  readonly key: readonly string[];
+  /** The hash of the part's key (resources/parts-runner.ts keyHash); `keyOf` gives it for a key. */
+  readonly key: string;
   readonly environment: Readonly<Record<string, string>>;
   readonly secret: boolean;
   readonly after: readonly string[];
@@ -127,7 +137,7 @@ export interface PartView {
 /** The parts of a step made of parts, in order, by name (after checking the step records its scripts' content as one hash). */
 export function partsOf(r: ResourceRecord): Map<string, PartView> {
   const shared = (r.inputs.environment ?? {}) as Record<string, string>;
-  const parts = r.inputs.parts as { name: string; script: string; check?: string; key: string[]; environment: Record<string, string>; payload?: Record<string, string>; secret?: boolean; after?: string[] }[];
+  const parts = r.inputs.parts as { name: string; script: string; check?: string; key: string; environment: Record<string, string>; payload?: Record<string, string>; secret?: boolean; after?: string[] }[];
   assert.ok(Array.isArray(parts), `${r.name} is a step made of parts`);
   assert.match(String(r.inputs.scripts), /^[0-9a-f]{32}$/, `${r.name} records its scripts by one hash, not their text`);
   return new Map(
@@ -138,7 +148,8 @@ export function partsOf(r: ResourceRecord): Map<string, PartView> {
         script: p.script,
         check: p.check,
         key: p.key,
-        environment: { ...shared, ...p.environment, ...p.payload },
+        // A payload is stored by its hash (resources/payload-store.ts): the run gets the text.
+        environment: { ...shared, ...p.environment, ...Object.fromEntries(Object.entries(p.payload ?? {}).map(([k, hash]) => [k, readPayload(hash)])) },
         secret: p.secret === true,
         after: p.after ?? [],
       },

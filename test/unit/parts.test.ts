@@ -5,35 +5,44 @@
  * scripts through the real provider (resources/step-runner.ts) with a fake `cosign` on PATH.
  */
 import { strict as assert } from "node:assert";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { before, describe, it } from "node:test";
 import { scriptSetHash } from "../../lib/build/step-script";
 import { keyHash, PartFailed, partsProvider, scriptNames, type Part, type PartCheck, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
 import { currentScriptRef, stepRunner } from "../../resources/step-runner";
+import { PAYLOAD_DIR_ENV, storePayload } from "../../resources/payload-store";
+
+// Payloads of these tests in a folder of their own.
+process.env[PAYLOAD_DIR_ENV] = mkdtempSync(join(tmpdir(), "parts-payloads-"));
 
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const SIGNER = '{"COSIGN_KEY":"k","mode":"key"}';
 
+/** A key as the step is given it: the first 24 hex of the sha256 of its JSON (written out here, not the runner's keyHash). */
+const h = (key: string[]): string => createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
+const PREDICATE = '{"buildType":"x"}';
+
 function part(name: string, script: Part["script"], key: string[], extra: Partial<Part> = {}): Part {
-  return { name, script, key, environment: {}, ...extra };
+  return { name, script, key: h(key), environment: {}, ...extra };
 }
 
 const PARTS: Part[] = [
   part("tags", "tag", ["r:17-202611020830"], { check: "check-tags", environment: { TAGS: "r:17-202611020830" } }),
-  part("sign", "sign", [SIGNER], { check: "check-signatures", secret: true }),
+  part("sign", "sign", [SIGNER], { check: "check-signatures", secret: true, environment: { COSIGN_KEY: "k" } }),
   part("verify", "verify", [SIGNER, '{"VERIFY_KEY":"k.pub"}'], { after: ["sign"] }),
-  part("attest-provenance", "attest-provenance", [SIGNER], { check: "check-provenance", secret: true, payload: { PREDICATE: '{"buildType":"x"}' } }),
+  part("attest-provenance", "attest-provenance", [SIGNER], { check: "check-provenance", secret: true, payload: { PREDICATE: storePayload(PREDICATE) } }),
   part("attest-sbom-linux-amd64", "attest-sbom", [SIGNER], { check: "check-sbom", secret: true, environment: { PLATFORM: "linux/amd64" } }),
   part("rolling-tags", "tag", ["r:17"], { check: "check-tags", environment: { TAGS: "r:17" } }),
 ];
 const NAMES = PARTS.map((p) => p.name);
 /** The scripts as they are: what the program records when it plans the run. */
 const hashNow = (names: readonly Part["script"][]): string => scriptSetHash(names.map(currentScriptRef));
-const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS, scripts: hashNow(scriptNames(PARTS)) };
-/** What a refresh needs: each checked part's check and environment (not its script, key or payload). */
+const INPUTS: PartsInputs = { step: "cell-publish", triggers: [D1], environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1, PINNED_TAG: "r:17-202611020830" }, secretEnvironment: { COSIGN_PASSWORD: "pw" }, parts: PARTS, scripts: hashNow(scriptNames(PARTS)) };
+/** What a refresh needs: each checked part's check and what of its environment the check reads (not its script, key or payload). */
 const CHECKS: PartCheck[] = [
   { name: "tags", check: "check-tags", environment: { TAGS: "r:17-202611020830" } },
   { name: "sign", check: "check-signatures", environment: {} },
@@ -70,9 +79,9 @@ function fake(opts: { present?: string[]; results?: Record<string, ScriptRun> } 
 
 const ran = (calls: readonly Call[]): string[] => calls.filter((c) => !c.label.endsWith("(check)")).map((c) => c.label.replace(/^cell-publish: /, ""));
 const done = (names: string[], parts: readonly Part[] = PARTS): PartsOutputs["done"] =>
-  Object.fromEntries(names.map((n) => [n, { key: keyHash(parts.find((p) => p.name === n)!.key), stdout: `out cell-publish: ${n}` }]));
-/** The outputs of a run of every part, but for `definition` (a hash the provider computes; `withDefinition`). */
-const RECORDED = { step: INPUTS.step, triggers: INPUTS.triggers, environment: INPUTS.environment, checks: CHECKS, done: done(NAMES) };
+  Object.fromEntries(names.map((n) => [n, { key: parts.find((p) => p.name === n)!.key, stdout: `out cell-publish: ${n}` }]));
+/** The outputs of a run of every part, but for `definition` (a hash the provider computes; `withDefinition`): of the step's environment, what the checks read. */
+const RECORDED = { step: INPUTS.step, triggers: INPUTS.triggers, environment: { IMAGE_REF: `r@${D1}`, DIGEST: D1 }, checks: CHECKS, done: done(NAMES) };
 let OLDS: PartsOutputs;
 async function definitionOf(inputs: PartsInputs): Promise<string> {
   return (await partsProvider(fake({ present: NAMES }).run, hashNow).create(inputs)).outs!.definition;
@@ -93,13 +102,15 @@ describe("step made of parts", () => {
     const envOf = (name: string): Record<string, string> => calls.find((c) => c.label === `cell-publish: ${name}`)!.env;
     assert.deepEqual(ran(calls), NAMES);
     assert.deepEqual(outs, OLDS);
-    assert.equal(envOf("attest-provenance").PREDICATE, '{"buildType":"x"}', "the payload reaches the run");
+    assert.equal(envOf("attest-provenance").PREDICATE, PREDICATE, "the payload reaches the run");
     assert.ok(!JSON.stringify(outs).includes("buildType"), "and is not recorded in the outputs");
+    assert.ok(!JSON.stringify(INPUTS).includes("buildType"), "nor in the inputs: they hold its hash");
+    assert.equal(envOf("sign").COSIGN_KEY, "k", "a part's whole environment reaches its run");
     assert.equal(envOf("sign").COSIGN_PASSWORD, "pw");
     assert.equal(envOf("attest-sbom-linux-amd64").COSIGN_PASSWORD, "pw");
     assert.equal(envOf("attest-sbom-linux-amd64").PLATFORM, "linux/amd64");
     for (const n of ["tags", "verify", "rolling-tags"]) assert.equal(envOf(n).COSIGN_PASSWORD, undefined, n);
-    assert.deepEqual(envOf("rolling-tags"), { IMAGE_REF: `r@${D1}`, DIGEST: D1, TAGS: "r:17" });
+    assert.deepEqual(envOf("rolling-tags"), { IMAGE_REF: `r@${D1}`, DIGEST: D1, PINNED_TAG: "r:17-202611020830", TAGS: "r:17" });
     assert.ok(!JSON.stringify(outs).includes("pw"));
   });
 
@@ -107,9 +118,9 @@ describe("step made of parts", () => {
     const { run, calls } = fake({ present: ["tags", "sign"] });
     const { outs } = await partsProvider(run, hashNow).create(INPUTS);
     assert.deepEqual(ran(calls), ["verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
-    assert.deepEqual(outs?.done.sign, { key: keyHash(PARTS[1].key), stdout: "" });
+    assert.deepEqual(outs?.done.sign, { key: h([SIGNER]), stdout: "" });
     // The checks ran with the part's environment and no recorded stdout.
-    assert.deepEqual(calls[0], { label: "cell-publish: tags (check)", script: "check-tags", env: { IMAGE_REF: `r@${D1}`, DIGEST: D1, TAGS: "r:17-202611020830", STEP_STDOUT: "" } });
+    assert.deepEqual(calls[0], { label: "cell-publish: tags (check)", script: "check-tags", env: { IMAGE_REF: `r@${D1}`, DIGEST: D1, PINNED_TAG: "r:17-202611020830", TAGS: "r:17-202611020830", STEP_STDOUT: "" } });
     assert.ok(!calls.some((c) => c.label.endsWith("(check)") && c.env.COSIGN_PASSWORD !== undefined), "a check never gets the password");
   });
 
@@ -165,21 +176,21 @@ describe("step made of parts", () => {
     assert.notEqual(outs!.definition, OLDS.definition);
     assert.deepEqual(outs, { ...OLDS, definition: outs!.definition });
     assert.deepEqual(await p.diff("id", outs, edited), NONE, "recorded: nothing left to do");
-    const predicate = PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: "{}" } } : x));
+    const predicate = PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: storePayload("{}") } } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: predicate }), UPDATE, "a new predicate text: an update, which runs nothing (its key is the signer)");
-    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: h([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: newPolicy }), UPDATE);
     assert.deepEqual(await p.diff("id", { ...OLDS, done: done(["tags", "sign"]) }, INPUTS), UPDATE, "parts left to run");
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as Part[] }), UPDATE, "not known yet (a preview)");
   });
 
   it("update runs the parts whose key changed, and verify after a signature made again; nothing else", async () => {
-    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: [SIGNER, '{"VERIFY_KEY":"next.pub"}'] } : x));
+    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: h([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
     const a = fake();
     await partsProvider(a.run, hashNow).update("id", OLDS, { ...INPUTS, parts: policy });
     assert.deepEqual(ran(a.calls), ["verify"], "a new verification policy only verifies again");
     const signer = '{"COSIGN_KEY":"next","mode":"key"}';
-    const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: [signer] } : x.name === "verify" ? { ...x, key: [signer, '{"VERIFY_KEY":"k.pub"}'] } : x));
+    const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: h([signer]) } : x.name === "verify" ? { ...x, key: h([signer, '{"VERIFY_KEY":"k.pub"}']) } : x));
     const b = fake();
     await partsProvider(b.run, hashNow).update("id", OLDS, { ...INPUTS, parts: rekeyed });
     assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
@@ -219,7 +230,30 @@ describe("step made of parts", () => {
     const { outs } = await partsProvider(run, hashNow).update("id", legacy, INPUTS);
     assert.deepEqual(ran(calls), ["verify", "rolling-tags"]);
     assert.ok(!calls.some((c) => c.label === "cell-publish: tags (check)"), "the tag Step's record is the tags part's");
-    assert.deepEqual(outs?.done.tags, { key: keyHash(PARTS[0].key), stdout: D1 });
+    assert.deepEqual(outs?.done.tags, { key: h(["r:17-202611020830"]), stdout: D1 });
+    // The same script for other tags is not that Step's.
+    const { run: other, calls: otherCalls } = fake({ present: [] });
+    await partsProvider(other, hashNow).update("id", { ...legacy, triggers: [D1, "r:17-202611020900"] }, INPUTS);
+    assert.ok(otherCalls.some((c) => c.label === "cell-publish: tags (check)"));
+  });
+
+  it("the payload is read back from its file by hash: one missing or not what its name says fails the part, naming the file and the way out", async () => {
+    assert.equal(keyHash(["a", "b"]), h(["a", "b"]), "the program gives the step the hash this file writes out");
+    const lost: PartsInputs = { ...INPUTS, parts: PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: "a".repeat(64) } } : x)) };
+    const { run, calls } = fake({ present: [] });
+    await assert.rejects(
+      partsProvider(run, hashNow).create(lost),
+      (e: unknown) =>
+        e instanceof PartFailed &&
+        e.message === `cell-publish: attest-provenance: the payload ${"a".repeat(64)} is not in ${process.env[PAYLOAD_DIR_ENV]}: the program writes it when it runs; run again (with the same ${PAYLOAD_DIR_ENV} as the program)` &&
+        Object.keys(e.properties.done).join() === "tags,sign,verify",
+    );
+    assert.ok(!ran(calls).includes("attest-provenance"));
+    const hash = storePayload("x");
+    writeFileSync(join(process.env[PAYLOAD_DIR_ENV]!, hash), "y");
+    const edited: PartsInputs = { ...INPUTS, parts: PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: hash } } : x)) };
+    await assert.rejects(partsProvider(fake().run, hashNow).create(edited), /is not the payload it is named for \(edited or cut short\): remove it and run again/);
+    rmSync(join(process.env[PAYLOAD_DIR_ENV]!, hash));
   });
 });
 
@@ -233,13 +267,13 @@ describe("step made of parts, through the real provider and scripts", () => {
     triggers: ["sha256:1"],
     environment: { ...env, FAKE_COSIGN: fakeCosign },
     secretEnvironment: { COSIGN_PASSWORD: "pw" },
-    parts: [{ name: "sign", script: "sign", key: [SIGNER], environment: {}, secret: true }],
+    parts: [{ name: "sign", script: "sign", key: h([SIGNER]), environment: {}, secret: true }],
     scripts: hashNow(["sign"]),
   });
 
   it("runs scripts/steps/sign.sh with the password for a part that signs, and records only what it printed", async () => {
     const { outs } = await stepRunner.create(sign('printf "%s " "$@"; printf "%s\\n" "$COSIGN_PASSWORD"'));
-    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: keyHash([SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
+    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: h([SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
   });
 
   it("a failing script: an error the SDK's dynamic-provider host turns into ErrorResourceInitFailed (id, properties, reasons)", async () => {

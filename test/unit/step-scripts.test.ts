@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { scriptHash, sourcedFiles, STEP_SCRIPT_DIR, STEP_SCRIPTS } from "../../lib/build/step-script";
+import { CHECK_READS, checkEnvironment, scriptHash, sourcedFiles, STEP_SCRIPT_DIR, STEP_SCRIPTS } from "../../lib/build/step-script";
 
 const ROOT = join(__dirname, "..", "..");
 const DIR = join(ROOT, STEP_SCRIPT_DIR);
@@ -35,6 +35,29 @@ describe("step scripts", () => {
     assert.deepEqual(sourcedFiles(text), ["lib/cosign.sh", "lib/registry.sh"]);
     // Each real script's libraries exist (the hash would not cover a missing one).
     for (const name of STEP_SCRIPTS) assert.doesNotThrow(() => scriptHash(name, (p) => readFileSync(join(DIR, p), "utf8")), name);
+  });
+
+  it("each refresh check reads exactly the variables CHECK_READS lists (from its text and what it sources)", () => {
+    const textOf = (path: string, seen = new Set<string>()): string => {
+      if (seen.has(path)) return "";
+      seen.add(path);
+      const text = readFileSync(join(DIR, path), "utf8");
+      const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/") + 1) : "";
+      return [text, ...sourcedFiles(text).map((rel) => textOf(dir + rel, seen))].join("\n");
+    };
+    const checks = STEP_SCRIPTS.filter((n) => n.startsWith("check-"));
+    assert.deepEqual(Object.keys(CHECK_READS).sort(), [...checks].sort(), "every check is listed");
+    for (const name of checks) {
+      const text = textOf(`${name}.sh`);
+      const set = new Set([...text.matchAll(/^\s*(?:local\s+)?([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+      const read = new Set([...text.matchAll(/\$\{?([A-Z][A-Z0-9_]*)/g)].map((m) => m[1]).filter((v) => !set.has(v) && v !== "BASH_SOURCE" && v !== "STEP_STDOUT"));
+      assert.deepEqual([...read].sort(), [...CHECK_READS[name as keyof typeof CHECK_READS]].sort(), name);
+    }
+    // What a check is given: the variables it reads, nothing else; a script not listed gets everything.
+    const env = { IMAGE_REF: "r@sha256:1", PLATFORM: "linux/arm64", COSIGN_KEY: "k", TLOG_UPLOAD: "false" };
+    assert.deepEqual(checkEnvironment("check-sbom", env), { IMAGE_REF: "r@sha256:1", PLATFORM: "linux/arm64" });
+    assert.deepEqual(checkEnvironment("check-tags", env), { IMAGE_REF: "r@sha256:1" });
+    assert.deepEqual(checkEnvironment("scan", env), env);
   });
 
   it("a script's hash changes with its text and with any file it sources, transitively, and with nothing else", () => {
