@@ -183,6 +183,11 @@ async function main(): Promise<void> {
 
 main().catch((e: unknown) => {
   if (e instanceof UserError) say(e.message);
-  else say(`internal error (please report it): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  else {
+    const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    // The program turns stack traces off for speed (resources/stack.ts): say how to get one.
+    const hint = e instanceof Error && !/\n\s+at /.test(text) ? "\n(for a stack trace, run again with NODE_OPTIONS=--stack-trace-limit=50)" : "";
+    say(`internal error (please report it): ${text}${hint}`);
+  }
   process.exit(1);
 });

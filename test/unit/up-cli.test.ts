@@ -4,10 +4,13 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { PROGRAM_NODE_ARGS } from "../../engine/workspace";
+import { stackTraceLimitAsked } from "../../resources/stack";
 import { ROOT } from "../helpers";
 
 function up(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -35,5 +38,22 @@ describe("npm run up refuses before the engine starts", () => {
     assert.match(unknown.stderr, /^up: Unknown option '--stak'.*; usage: up \[--stack NAME\] \[--local-base REF\] \[--preview\] \[--work-dir DIR\]\n$/);
     const bad = up(["--stack", "a/b"]);
     assert.equal(bad.stderr, 'up: --stack: "a/b" is not a stack name (letters, digits, _ . -); usage: up [--stack NAME] [--local-base REF] [--preview] [--work-dir DIR]\n');
+  });
+});
+
+describe("the program's process", () => {
+  it("npm run up and the CLI's language host start node with the same flags", () => {
+    assert.deepEqual(PROGRAM_NODE_ARGS, ["--max-semi-space-size=64"]);
+    const exec = readFileSync(join(ROOT, "scripts/up.sh"), "utf8").split("\n").find((l) => l.startsWith("exec node "));
+    assert.equal(exec, `exec node ${PROGRAM_NODE_ARGS.join(" ")} "$ROOT/dist/engine/up.js" "\${args[@]}"`);
+    const project = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { runtime: { options: { nodeargs: string } } };
+    assert.equal(project.runtime.options.nodeargs, PROGRAM_NODE_ARGS.join(" "));
+  });
+
+  it("keeps stack traces only when node was asked for a limit (its command line or NODE_OPTIONS)", () => {
+    assert.equal(stackTraceLimitAsked([], ""), false);
+    assert.equal(stackTraceLimitAsked(["--max-semi-space-size=64"], "--enable-source-maps"), false);
+    assert.equal(stackTraceLimitAsked(["--stack-trace-limit=50"], ""), true);
+    assert.equal(stackTraceLimitAsked([], "--enable-source-maps  --stack-trace-limit=50"), true);
   });
 });
