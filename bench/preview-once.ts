@@ -2,7 +2,7 @@
  * A `pulumi preview` of a bench matrix as a user runs one: `npm run up -- --preview` (node dist/engine/up.js with
  * scripts/up.sh's flags, compiled JavaScript in a process of its own, no intermediate checkpoints), of a stack that exists (created,
  * untimed, on a new file backend just before: a user previews their stack, they do not create it each time;
- * creating it costs about 2 s more, `first: true` times that too).
+ * creating it cost about 0.5 s more here, `first: true` times that too).
  * `node --import tsx bench/preview-once.ts CELLS [first]` with CELLS 36, 324 or 990 prints the time;
  * benchEngine times the same through `previewSeconds`.
  */
