@@ -186,6 +186,11 @@ export function failureText(label: string, r: ScriptRun): string {
   return `${label}: exited with ${r.status}${r.stderr === "" ? "" : `:\n${r.stderr}`}`;
 }
 
+/** A check that could not tell (the registry unreachable, a refused login): how it ended, and the end of its stderr. */
+export function checkFailureText(label: string, r: ScriptRun): string {
+  return `${label}: cannot check the registry (${r.status})${r.stderr === "" ? "" : `: ${r.stderr}`}`;
+}
+
 /**
  * An error the engine records as a resource that exists with these outputs but failed to initialise
  * (ErrorResourceInitFailed): so the parts done before the failure stay recorded.
@@ -234,7 +239,7 @@ async function runParts(run: RunScript, hash: HashScripts, id: string, inputs: P
     const env = { ...inputs.environment, ...part.environment };
     if (record === undefined && part.check !== undefined && !follows) {
       const c = await run(`${label} (check)`, part.check, { ...env, [PART_STDOUT_ENV]: "" });
-      if (c.status !== "ok") throw new PartFailed(`${label}: cannot check the registry (${c.status})${c.stderr === "" ? "" : `: ${c.stderr}`}`, id, outputsOf(inputs, done, left));
+      if (c.status !== "ok") throw new PartFailed(checkFailureText(label, c), id, outputsOf(inputs, done, left));
       if (driftLines(c.stdout) === "") {
         done[part.name] = { key, stdout: "" };
         continue;
@@ -292,7 +297,7 @@ export function partsProvider(run: RunScript, hash: HashScripts): Provider {
         const record = props.done?.[part.name];
         if (record === undefined) continue;
         const c = await run(`${props.step}: ${part.name} (check)`, part.check, { ...props.environment, ...part.environment, [PART_STDOUT_ENV]: record.stdout });
-        if (c.status !== "ok") throw new Error(`${props.step}: ${part.name}: cannot check the registry (${c.status})${c.stderr === "" ? "" : `: ${c.stderr}`}`);
+        if (c.status !== "ok") throw new Error(checkFailureText(`${props.step}: ${part.name}`, c));
         const lines = driftLines(c.stdout);
         if (lines !== "") drift[part.name] = lines;
       }

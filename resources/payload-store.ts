@@ -7,10 +7,10 @@
  * The folder: POSTGRES_IMAGES_PAYLOADS, else `${XDG_CACHE_HOME:-~/.cache}/postgres-images/payloads`, the same for
  * the program and the providers the engine starts from it. Files not written for 30 days are removed.
  */
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { sha256 } from "../lib/build/context-hash";
 
 export const PAYLOAD_DIR_ENV = "POSTGRES_IMAGES_PAYLOADS";
 
@@ -26,10 +26,6 @@ export class PayloadMissing extends Error {
 
 export function payloadDir(env: NodeJS.ProcessEnv = process.env): string {
   return env[PAYLOAD_DIR_ENV] ?? join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "postgres-images", "payloads");
-}
-
-function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }
 
 const pruned = new Set<string>();

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { isScriptRef, scriptHash, scriptSetHash, STEP_SCRIPT_DIR, stepScriptFile, type ScriptRef } from "../lib/build/step-script";
-import { driftLines, failureText, hasPartRecords, hasParts, partsProvider, sameJson, sameList, type PartsInputs, type PartsOutputs, type ScriptRun } from "./parts-runner";
+import { checkFailureText, driftLines, failureText, hasPartRecords, hasParts, partsProvider, sameJson, sameList, type PartsInputs, type PartsOutputs, type ScriptRun } from "./parts-runner";
 import { PROJECT_DIR } from "./project-dir";
 
 export interface StepInputs {
@@ -146,7 +146,7 @@ const singleStep: Required<Pick<pulumi.dynamic.ResourceProvider<StepInputs, Step
   async read(id: string, props?: StepOutputs): Promise<pulumi.dynamic.ReadResult<StepOutputs>> {
     if (props === undefined || props.check === undefined || props.check === "") return { id, props };
     const r = await runBash(props.step, props.check, { ...props.environment, [STEP_STDOUT_ENV]: props.stdout });
-    if (r.status !== "ok") throw new Error(`${props.step}: cannot check the registry (${r.status})${r.stderr === "" ? "" : `: ${r.stderr}`}`);
+    if (r.status !== "ok") throw new Error(checkFailureText(props.step, r));
     const drift = driftLines(r.stdout);
     // A drift found before and healed since is gone: only what this check found is recorded.
     const rest: StepOutputs = { ...props };

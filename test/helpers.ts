@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { mergeConfig, projectDefaults, stackValues } from "../lib/config/stack-file";
@@ -11,6 +12,11 @@ export const GOLDEN_DIR = join(ROOT, "test", "fixtures", "bake-2026-09");
 export const DIGEST_A = `sha256:${"a".repeat(64)}`;
 export const DIGEST_B = `sha256:${"b".repeat(64)}`;
 export const DIGEST_C = `sha256:${"c".repeat(64)}`;
+
+/** A part's key as a step is given it: the first 24 hex of the sha256 of its JSON (written out here, not the runner's keyHash). */
+export function keyOf(key: readonly string[]): string {
+  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
+}
 
 /** Pulumi.yaml's defaults, read from the real file. */
 export function defaults(): Record<string, unknown> {

@@ -40,7 +40,8 @@ function mustWalk(dir: string, rules: IgnoreRules): boolean {
   return rules.exceptions.some((p) => `${p}/`.startsWith(`${dir}/`));
 }
 
-function sha256(data: Buffer | string): string {
+/** sha256 hex of `data`. */
+export function sha256(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }
 

@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import * as dockerbuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
-import { GOLDEN_DIR, ROOT, goldenStack, goldenTimestamp } from "../helpers";
+import { GOLDEN_DIR, ROOT, goldenStack, goldenTimestamp, keyOf } from "../helpers";
 import type { ImageOutput } from "../../lib/outputs";
 import { canonicalJson } from "../../lib/build/definition";
 import { NAMESPACE } from "../../lib/config/settings";
@@ -50,12 +50,7 @@ import { PAYLOAD_DIR_ENV, readPayload } from "../../resources/payload-store";
 // The program stores payloads (the provenance predicate) as files: the program tests' go to a folder of their own.
 process.env[PAYLOAD_DIR_ENV] ??= mkdtempSync(join(tmpdir(), "program-payloads-"));
 
-/** A part's key as a step is given it: the first 24 hex of the sha256 of its JSON (written out here, not the runner's keyHash). */
-export function keyOf(key: readonly string[]): string {
-  return createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
-}
-
-export { ROOT, GOLDEN_DIR };
+export { ROOT, GOLDEN_DIR, keyOf };
 export const IMAGE_TYPE = "docker-build:index:Image";
 /** The build steps (resources/step.ts), dynamic resources. */
 export const COMMAND_TYPE = STEP_TYPE;

@@ -5,7 +5,6 @@
  * scripts through the real provider (resources/step-runner.ts) with a fake `cosign` on PATH.
  */
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +13,7 @@ import { scriptSetHash } from "../../lib/build/step-script";
 import { keyHash, PartFailed, partsProvider, scriptNames, type Part, type PartCheck, type PartsInputs, type PartsOutputs, type RunScript, type ScriptRun } from "../../resources/parts-runner";
 import { currentScriptRef, stepRunner } from "../../resources/step-runner";
 import { PAYLOAD_DIR_ENV, storePayload } from "../../resources/payload-store";
+import { keyOf } from "../helpers";
 
 // Payloads of these tests in a folder of their own.
 process.env[PAYLOAD_DIR_ENV] = mkdtempSync(join(tmpdir(), "parts-payloads-"));
@@ -22,12 +22,10 @@ const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const SIGNER = '{"COSIGN_KEY":"k","mode":"key"}';
 
-/** A key as the step is given it: the first 24 hex of the sha256 of its JSON (written out here, not the runner's keyHash). */
-const h = (key: string[]): string => createHash("sha256").update(JSON.stringify(key)).digest("hex").slice(0, 24);
 const PREDICATE = '{"buildType":"x"}';
 
 function part(name: string, script: Part["script"], key: string[], extra: Partial<Part> = {}): Part {
-  return { name, script, key: h(key), environment: {}, ...extra };
+  return { name, script, key: keyOf(key), environment: {}, ...extra };
 }
 
 const PARTS: Part[] = [
@@ -118,7 +116,7 @@ describe("step made of parts", () => {
     const { run, calls } = fake({ present: ["tags", "sign"] });
     const { outs } = await partsProvider(run, hashNow).create(INPUTS);
     assert.deepEqual(ran(calls), ["verify", "attest-provenance", "attest-sbom-linux-amd64", "rolling-tags"], "the digest is not signed a second time");
-    assert.deepEqual(outs?.done.sign, { key: h([SIGNER]), stdout: "" });
+    assert.deepEqual(outs?.done.sign, { key: keyOf([SIGNER]), stdout: "" });
     // The checks ran with the part's environment and no recorded stdout.
     assert.deepEqual(calls[0], { label: "cell-publish: tags (check)", script: "check-tags", env: { IMAGE_REF: `r@${D1}`, DIGEST: D1, PINNED_TAG: "r:17-202611020830", TAGS: "r:17-202611020830", STEP_STDOUT: "" } });
     assert.ok(!calls.some((c) => c.label.endsWith("(check)") && c.env.COSIGN_PASSWORD !== undefined), "a check never gets the password");
@@ -178,19 +176,19 @@ describe("step made of parts", () => {
     assert.deepEqual(await p.diff("id", outs, edited), NONE, "recorded: nothing left to do");
     const predicate = PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: storePayload("{}") } } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: predicate }), UPDATE, "a new predicate text: an update, which runs nothing (its key is the signer)");
-    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: h([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
+    const newPolicy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: keyOf([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: newPolicy }), UPDATE);
     assert.deepEqual(await p.diff("id", { ...OLDS, done: done(["tags", "sign"]) }, INPUTS), UPDATE, "parts left to run");
     assert.deepEqual(await p.diff("id", OLDS, { ...INPUTS, parts: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" as unknown as Part[] }), UPDATE, "not known yet (a preview)");
   });
 
   it("update runs the parts whose key changed, and verify after a signature made again; nothing else", async () => {
-    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: h([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
+    const policy = PARTS.map((x) => (x.name === "verify" ? { ...x, key: keyOf([SIGNER, '{"VERIFY_KEY":"next.pub"}']) } : x));
     const a = fake();
     await partsProvider(a.run, hashNow).update("id", OLDS, { ...INPUTS, parts: policy });
     assert.deepEqual(ran(a.calls), ["verify"], "a new verification policy only verifies again");
     const signer = '{"COSIGN_KEY":"next","mode":"key"}';
-    const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: h([signer]) } : x.name === "verify" ? { ...x, key: h([signer, '{"VERIFY_KEY":"k.pub"}']) } : x));
+    const rekeyed = PARTS.map((x) => (["sign", "attest-provenance", "attest-sbom-linux-amd64"].includes(x.name) ? { ...x, key: keyOf([signer]) } : x.name === "verify" ? { ...x, key: keyOf([signer, '{"VERIFY_KEY":"k.pub"}']) } : x));
     const b = fake();
     await partsProvider(b.run, hashNow).update("id", OLDS, { ...INPUTS, parts: rekeyed });
     assert.deepEqual(ran(b.calls), ["sign", "verify", "attest-provenance", "attest-sbom-linux-amd64"], "a new signer signs, verifies and attests again; no tag moves");
@@ -230,7 +228,7 @@ describe("step made of parts", () => {
     const { outs } = await partsProvider(run, hashNow).update("id", legacy, INPUTS);
     assert.deepEqual(ran(calls), ["verify", "rolling-tags"]);
     assert.ok(!calls.some((c) => c.label === "cell-publish: tags (check)"), "the tag Step's record is the tags part's");
-    assert.deepEqual(outs?.done.tags, { key: h(["r:17-202611020830"]), stdout: D1 });
+    assert.deepEqual(outs?.done.tags, { key: keyOf(["r:17-202611020830"]), stdout: D1 });
     // The same script for other tags is not that Step's.
     const { run: other, calls: otherCalls } = fake({ present: [] });
     await partsProvider(other, hashNow).update("id", { ...legacy, triggers: [D1, "r:17-202611020900"] }, INPUTS);
@@ -238,7 +236,7 @@ describe("step made of parts", () => {
   });
 
   it("the payload is read back from its file by hash: one missing or not what its name says fails the part, naming the file and the way out", async () => {
-    assert.equal(keyHash(["a", "b"]), h(["a", "b"]), "the program gives the step the hash this file writes out");
+    assert.equal(keyHash(["a", "b"]), keyOf(["a", "b"]), "the program gives the step the hash this file writes out");
     const lost: PartsInputs = { ...INPUTS, parts: PARTS.map((x) => (x.name === "attest-provenance" ? { ...x, payload: { PREDICATE: "a".repeat(64) } } : x)) };
     const { run, calls } = fake({ present: [] });
     await assert.rejects(
@@ -267,13 +265,13 @@ describe("step made of parts, through the real provider and scripts", () => {
     triggers: ["sha256:1"],
     environment: { ...env, FAKE_COSIGN: fakeCosign },
     secretEnvironment: { COSIGN_PASSWORD: "pw" },
-    parts: [{ name: "sign", script: "sign", key: h([SIGNER]), environment: {}, secret: true }],
+    parts: [{ name: "sign", script: "sign", key: keyOf([SIGNER]), environment: {}, secret: true }],
     scripts: hashNow(["sign"]),
   });
 
   it("runs scripts/steps/sign.sh with the password for a part that signs, and records only what it printed", async () => {
     const { outs } = await stepRunner.create(sign('printf "%s " "$@"; printf "%s\\n" "$COSIGN_PASSWORD"'));
-    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: h([SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
+    assert.deepEqual((outs as PartsOutputs).done, { sign: { key: keyOf([SIGNER]), stdout: "sign --recursive --yes --key k r@sha256:1 pw" } });
   });
 
   it("a failing script: an error the SDK's dynamic-provider host turns into ErrorResourceInitFailed (id, properties, reasons)", async () => {
